@@ -1,0 +1,347 @@
+"""Documents and their edits: the one data model every stage shares.
+
+A document keeps its decoded raw text untouched and a sorted list of edits against it.
+The current (cleaned) text is always ``apply_edits(raw, edits)``, so every change a stage
+makes stays explainable as a span of the raw text, a replacement, a reason and a rule.
+
+Stages work on the current text and hand :meth:`EditedText.apply` operations in current
+coordinates; this module maps them back to raw offsets, so stages never juggle offsets.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Any, Iterable, NamedTuple
+
+
+@dataclass(slots=True)
+class Edit:
+    """Replace ``raw[start:end]`` (== ``text``) with ``replacement``, because of ``reason``."""
+
+    start: int
+    end: int
+    text: str
+    replacement: str
+    reason: str
+    rule: str
+    extra: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        d = {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "replacement": self.replacement,
+            "reason": self.reason,
+            "rule": self.rule,
+        }
+        if self.extra:
+            d.update(self.extra)
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "Edit":
+        extra = {k: v for k, v in d.items() if k not in _EDIT_FIELDS}
+        return cls(d["start"], d["end"], d["text"], d["replacement"], d["reason"], d["rule"], extra or None)
+
+
+_EDIT_FIELDS = {"start", "end", "text", "replacement", "reason", "rule"}
+
+
+class Op(NamedTuple):
+    """An operation in *current* coordinates: replace ``current[start:end]``."""
+
+    start: int
+    end: int
+    replacement: str
+    reason: str
+    rule: str
+    extra: dict[str, Any] | None = None
+
+
+def apply_edits(raw: str, edits: Iterable[Edit]) -> str:
+    out = []
+    pos = 0
+    for e in edits:
+        out.append(raw[pos : e.start])
+        out.append(e.replacement)
+        pos = e.end
+    out.append(raw[pos:])
+    return "".join(out)
+
+
+class InvariantError(AssertionError):
+    pass
+
+
+def check_invariant(raw: str, edits: list[Edit], clean: str | None = None) -> None:
+    """Raise InvariantError unless the edits are sorted, disjoint, quote raw and rebuild ``clean``."""
+    pos = 0
+    for i, e in enumerate(edits):
+        if not (0 <= e.start <= e.end <= len(raw)):
+            raise InvariantError(f"edit {i} out of range: {e.start}..{e.end}")
+        if e.start < pos:
+            raise InvariantError(f"edit {i} overlaps or is out of order at {e.start}")
+        if raw[e.start : e.end] != e.text:
+            raise InvariantError(f"edit {i} text does not match raw[{e.start}:{e.end}]")
+        pos = e.end
+    if clean is not None and apply_edits(raw, edits) != clean:
+        raise InvariantError("applying the edits to raw does not give the clean text")
+
+
+def _join(a: str, b: str) -> str:
+    parts = a.split("+")
+    for p in b.split("+"):
+        if p not in parts:
+            parts.append(p)
+    return "+".join(parts)
+
+
+class EditedText:
+    """Raw text plus edits; applies batches of operations given in current coordinates.
+
+    Operations that touch an earlier edit are merged with it (reasons joined with ``+``),
+    so edits stay disjoint. Pure deletions are split around earlier deletions instead, so
+    a dropped caption and the blank line folded after it stay two explainable edits.
+    """
+
+    __slots__ = ("raw", "edits", "_text")
+
+    def __init__(self, raw: str, edits: list[Edit] | None = None):
+        self.raw = raw
+        self.edits: list[Edit] = list(edits or [])
+        self._text: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = apply_edits(self.raw, self.edits)
+        return self._text
+
+    # --- mapping -------------------------------------------------------------------------
+    def _pieces(self):
+        """Current-coordinate starts of each piece; pieces alternate raw gaps and edits."""
+        cur_starts: list[int] = []
+        pieces: list[tuple[int, int, int, Edit | None]] = []  # (raw_s, raw_e, cur_s, edit)
+        pos = cur = 0
+        for e in self.edits:
+            if e.start > pos:
+                pieces.append((pos, e.start, cur, None))
+                cur_starts.append(cur)
+                cur += e.start - pos
+            pieces.append((e.start, e.end, cur, e))
+            cur_starts.append(cur)
+            cur += len(e.replacement)
+            pos = e.end
+        if pos < len(self.raw) or not pieces:
+            pieces.append((pos, len(self.raw), cur, None))
+            cur_starts.append(cur)
+        return cur_starts, pieces
+
+    def raw_offset(self, cur: int, at_start: bool = True) -> int:
+        """Raw offset of a current offset (outside any edit touching it)."""
+        cur_starts, pieces = self._pieces()
+        i = max(bisect.bisect_right(cur_starts, cur) - 2, 0)
+        touched = [p for p in pieces[i:] if p[2] <= cur]
+        return self._map(cur, touched, at_start)
+
+    def apply(self, ops: Iterable[Op]) -> None:
+        ops = sorted(ops, key=lambda o: (o.start, o.end))
+        if not ops:
+            return
+        for a, b in zip(ops, ops[1:]):
+            if b.start < a.end:
+                raise ValueError(f"overlapping operations at {b.start}")
+        cur_text = self.text
+        cur_starts, pieces = self._pieces()
+        ops = self._group(ops, cur_text, pieces)
+        # Apply from the last op backwards: earlier current coordinates stay valid.
+        for op in reversed(ops):
+            self._apply_one(op, cur_text, cur_starts, pieces)
+        self._text = None
+
+    @staticmethod
+    def _group(ops: list[Op], cur_text: str, pieces) -> list[Op]:
+        """Fuse operations that overlap the same earlier edit, so each edit is merged once."""
+        spans = [(pc, pc + len(e.replacement)) for _, _, pc, e in pieces if e is not None and e.replacement]
+        if not spans:
+            return ops
+
+        def region(op: Op) -> tuple[int, int]:
+            rs, re_ = op.start, op.end
+            for a, b in spans:
+                if a < op.end and b > op.start or (op.start == op.end and a <= op.start <= b):
+                    rs, re_ = min(rs, a), max(re_, b)
+            return rs, re_
+
+        out: list[list] = []
+        for op in ops:
+            rs, re_ = region(op)
+            if out and rs < out[-1][1]:
+                out[-1][1] = max(out[-1][1], re_)
+                out[-1][2].append(op)
+            else:
+                out.append([rs, re_, [op]])
+        fused = []
+        for _, _, group in out:
+            if len(group) == 1:
+                fused.append(group[0])
+                continue
+            first, last = group[0], group[-1]
+            parts, pos = [], first.start
+            reason, rule, extra = first.reason, first.rule, None
+            for op in group:
+                parts.append(cur_text[pos : op.start])
+                parts.append(op.replacement)
+                pos = op.end
+                reason, rule = _join(reason, op.reason), _join(rule, op.rule)
+                if op.extra:
+                    extra = {**(extra or {}), **op.extra}
+            fused.append(Op(first.start, last.end, "".join(parts), reason, rule, extra))
+        return fused
+
+    def _apply_one(self, op: Op, cur_text: str, cur_starts, pieces) -> None:
+        cs, ce = op.start, op.end
+        if not (0 <= cs <= ce <= len(cur_text)):
+            raise ValueError(f"operation {cs}..{ce} outside the text (length {len(cur_text)})")
+        # Pieces that may touch [cs, ce]: from the last piece starting at or before cs.
+        i = max(bisect.bisect_right(cur_starts, cs) - 1, 0)
+        while i > 0 and cur_starts[i - 1] >= cs - 1:
+            i -= 1  # also the piece ending at cs: an insertion there must merge with it
+        i = max(i - 1, 0)
+        touched = []
+        j = i
+        while j < len(pieces) and cur_starts[j] <= ce:
+            touched.append(pieces[j])
+            j += 1
+        # Expand the region over non-empty edits the op overlaps.
+        rs, re_ = cs, ce
+        merged: list[Edit] = []
+        swallowed: set[int] = set()
+        inner_deletions: list[tuple[int, Edit]] = []
+        for p in touched:
+            raw_s, raw_e, pc, e = p
+            if e is None:
+                continue
+            n = len(e.replacement)
+            if n > 0 and (pc < ce and pc + n > cs or cs == ce and pc <= cs <= pc + n):
+                rs, re_ = min(rs, pc), max(re_, pc + n)
+                merged.append(e)
+                if op.replacement == "" and cs <= pc and pc + n <= ce:
+                    swallowed.add(id(e))  # wholly deleted: its own reason no longer shows
+            elif n == 0 and cs < pc < ce:
+                inner_deletions.append((pc, e))
+        if op.replacement == "" and not merged and inner_deletions:
+            # Split a pure deletion around earlier deletions it contains.
+            bounds = [cs] + [pc for pc, _ in inner_deletions] + [ce]
+            for a, b in zip(bounds, bounds[1:]):
+                if b > a:
+                    self._apply_one(Op(a, b, "", op.reason, op.rule, op.extra), cur_text, cur_starts, pieces)
+            return
+        merged.extend(e for _, e in inner_deletions)
+        raw_start = self._map(rs, touched, at_start=True)
+        raw_end = self._map(re_, touched, at_start=False) if re_ > rs else raw_start
+        for e in merged:
+            raw_start = min(raw_start, e.start)
+            raw_end = max(raw_end, e.end)
+        if merged:  # deletions lying between merged edits are swallowed too
+            ids = {id(e) for e in merged}
+            merged.extend(
+                e for e in self.edits
+                if id(e) not in ids and e.start < e.end and e.start >= raw_start and e.end <= raw_end
+            )
+        replacement = cur_text[rs:cs] + op.replacement + cur_text[ce:re_]
+        reason, rule, extra = op.reason, op.rule, dict(op.extra) if op.extra else None
+        for e in merged:
+            if id(e) in swallowed or (e.replacement == "" and op.replacement == ""):
+                continue
+            reason, rule = _join(e.reason, reason), _join(e.rule, rule)
+            if e.extra:
+                extra = {**e.extra, **(extra or {})}
+        drop = {id(e) for e in merged}
+        if drop:
+            self.edits = [e for e in self.edits if id(e) not in drop]
+        if raw_start == raw_end and replacement == "":
+            return
+        new = Edit(raw_start, raw_end, self.raw[raw_start:raw_end], replacement, reason, rule, extra)
+        keys = [(e.start, e.end) for e in self.edits]
+        self.edits.insert(bisect.bisect_left(keys, (new.start, new.end)), new)
+
+    @staticmethod
+    def _map(c: int, touched, at_start: bool) -> int:
+        """Raw offset of current offset ``c``; at a boundary, stay outside neighbouring edits."""
+        cands = []
+        for raw_s, raw_e, pc, e in touched:
+            n = len(e.replacement) if e is not None else raw_e - raw_s
+            if e is None:
+                if pc <= c <= pc + n:
+                    cands.append(raw_s + (c - pc))
+            elif n == 0:
+                if pc == c:
+                    cands.append(raw_e if at_start else raw_s)
+            elif pc == c:
+                cands.append(raw_s)
+            elif pc + n == c:
+                cands.append(raw_e)
+        if not cands:
+            raise ValueError(f"cannot map offset {c}")
+        return max(cands) if at_start else min(cands)
+
+
+@dataclass
+class Document:
+    """One input document as it moves through the stages."""
+
+    id: str
+    source: str
+    raw: str = ""
+    raw_sha256: str = ""
+    encoding: str = ""
+    edits: list[Edit] = field(default_factory=list)
+    status: str = "ok"  # ok | duplicate | rejected
+    error: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)  # stage notes: input kind, ftfy plans, dedup
+
+    @property
+    def text(self) -> str:
+        return apply_edits(self.raw, self.edits)
+
+    def edited(self) -> EditedText:
+        return EditedText(self.raw, self.edits)
+
+    def update(self, et: EditedText) -> None:
+        self.edits = et.edits
+
+    def reject(self, error: str) -> None:
+        self.status = "rejected"
+        self.error = error
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "source": self.source,
+            "raw_sha256": self.raw_sha256,
+            "encoding": self.encoding,
+            "status": self.status,
+            "error": self.error,
+            "metadata": self.metadata,
+            "info": self.info,
+            "raw": self.raw,
+            "edits": [e.to_json() for e in self.edits],
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "Document":
+        return cls(
+            id=d["id"],
+            source=d["source"],
+            raw=d["raw"],
+            raw_sha256=d["raw_sha256"],
+            encoding=d["encoding"],
+            edits=[Edit.from_json(e) for e in d["edits"]],
+            status=d["status"],
+            error=d["error"],
+            metadata=d["metadata"],
+            info=d.get("info", {}),
+        )
