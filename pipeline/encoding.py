@@ -1,0 +1,311 @@
+"""Bytes to text, and text repair: decode robustly, then repair without rewriting.
+
+Decoding picks, in order: a BOM (UTF-8/16/32); UTF-16 without a BOM (NUL-byte pattern);
+strict UTF-8; mostly-UTF-8 with a few bad bytes; otherwise the legacy 8-bit encoding
+(windows-1258, TCVN3, VISCII, windows-1252) whose result reads most like Vietnamese.
+
+Repair runs ftfy per line (``fix_text`` does the same internally; a whole-document call
+misses mojibake lines among good ones) with the settings that *repair* only: curly quotes,
+full-width characters and ligatures are content, so they stay. Then NFC, odd spaces to plain
+spaces, CRLF and lone CR to LF. Each change becomes an edit with the ftfy plan that made it.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import ftfy
+from ftfy.badness import BADNESS_RE
+from ftfy.chardata import CONTROL_CHARS
+
+from .documents import Op
+from .legacy_codecs import TCVN3, VISCII
+
+# ftfy settings under which correct text (Vietnamese or not) passes byte-identical.
+FTFY_CONFIG = ftfy.TextFixerConfig(
+    unescape_html="auto",
+    uncurl_quotes=False,  # “ ” ‘ ’ are content
+    fix_character_width=False,  # full-width digits and letters are content
+    fix_latin_ligatures=False,
+    fix_line_breaks=False,  # line ends are handled here, per line
+    normalization=None,  # NFC is its own, separately explained edit
+    explain=True,
+)
+
+
+class NotText(ValueError):
+    """The bytes are not a text document; the message is shown to users."""
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str
+
+
+_MAGIC = [
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (or an Office document)"),
+    (b"\x1f\x8b", "gzip-compressed data"),
+    (b"BZh", "bzip2-compressed data"),
+    (b"\xfd7zXZ\x00", "xz-compressed data"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed data"),
+    (b"\x7fELF", "an executable (ELF)"),
+    (b"RIFF", "a RIFF media file"),
+    (b"OggS", "an Ogg media file"),
+    (b"ID3", "an MP3 file"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+]
+
+_VN_LETTERS = frozenset(
+    "àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"
+    "ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+)
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+# Characters that only show up when bytes were decoded with the wrong table.
+_IMPLAUSIBLE_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd\u0300-\u036f\u00a1-\u00bf\u00d7\u00f7"
+                             r"\u00c4-\u00c7\u00cb\u00ce\u00cf\u00d1\u00d6\u00d8\u00db\u00dc\u00de\u00df"
+                             r"\u00e4-\u00e7\u00eb\u00ee\u00ef\u00f1\u00f6\u00f8\u00fb\u00fc\u00fe\u00ff]")
+
+
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+_SYLLABLE_RE = re.compile(
+    r"(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnprstvx])?"
+    r"[aăâeêioôơuưy]{1,3}"
+    r"(ch|ng|nh|[cmnpt])?"
+)
+_TOKEN_RE = re.compile(r"[^\W\d_]+")
+
+
+def _vietnamese_score(text: str) -> int:
+    """Valid Vietnamese syllables with diacritics, minus non-ASCII words that cannot be one.
+
+    Counting letters is not enough: TCVN3 maps almost every high byte to a Vietnamese
+    letter, so any 8-bit text decoded with it looks 'Vietnamese' letter by letter.
+    """
+    score = 0
+    text = unicodedata.normalize("NFC", text[:200_000])
+    for tok in _TOKEN_RE.findall(text.lower()):
+        if tok.isascii():
+            continue
+        decomposed = unicodedata.normalize("NFD", tok)
+        tones = sum(1 for c in decomposed if c in _TONES)
+        base = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONES))
+        if tones <= 1 and _SYLLABLE_RE.fullmatch(base):
+            score += 1
+        else:
+            score -= 1
+    return score - 4 * len(_IMPLAUSIBLE_RE.findall(text))
+
+
+def _decode_table(data: bytes, table: str) -> str:
+    return data.decode("latin-1").translate({i: table[i] for i in range(256)})
+
+
+_LEGACY = [
+    ("windows-1258", lambda b: b.decode("cp1258", errors="replace")),
+    ("tcvn3", lambda b: _decode_table(b, TCVN3)),
+    ("viscii", lambda b: _decode_table(b, VISCII)),
+    ("windows-1252", lambda b: b.decode("cp1252", errors="replace")),
+]
+
+
+def _looks_utf16(data: bytes) -> str | None:
+    sample = data[:8192]
+    even, odd = sample[0::2], sample[1::2]
+    if not odd:
+        return None
+    nul_even = even.count(0) / len(even)
+    nul_odd = odd.count(0) / len(odd)
+    if nul_odd > 0.2 and nul_even < 0.02:
+        return "utf-16-le"
+    if nul_even > 0.2 and nul_odd < 0.02:
+        return "utf-16-be"
+    return None
+
+
+def decode(data: bytes) -> Decoded:
+    """Decode a file's bytes; raise NotText with a sentence a user understands."""
+    if not data:
+        raise NotText("the file is empty")
+    for bom, enc in (
+        (codecs.BOM_UTF32_LE, "utf-32-le"),
+        (codecs.BOM_UTF32_BE, "utf-32-be"),
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if data.startswith(bom):
+            body = data[len(bom):]
+            try:
+                return _checked(body.decode(enc), f"{enc} with BOM")
+            except UnicodeDecodeError:
+                if enc.startswith("utf-32") and bom == codecs.BOM_UTF32_LE:
+                    continue  # FF FE 00 00 can also open a UTF-16-LE file
+                text = body.decode(enc, errors="replace")
+                return _checked(text, f"{enc} with BOM ({text.count(chr(0xFFFD))} invalid sequences replaced)")
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            raise NotText(f"the file is {what}, not text")
+    if b"\x00" in data[:65536]:
+        enc = _looks_utf16(data)
+        if enc:
+            try:
+                return _checked(data.decode(enc), f"{enc} (no BOM)")
+            except UnicodeDecodeError:
+                pass
+        raise NotText("the file is binary (it contains NUL bytes and is not UTF-16 text)")
+    try:
+        return _checked(data.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    multibyte = sum(1 for c in text if ord(c) > 0x7F) - bad
+    if multibyte >= 4 * bad:  # mostly UTF-8: a few corrupt bytes, not a legacy file
+        return _checked(text, f"utf-8 ({bad} invalid byte sequences replaced)")
+    best = max(_LEGACY, key=lambda kv: _vietnamese_score(kv[1](data)))
+    name, fn = best
+    return _checked(unicodedata.normalize("NFC", fn(data)), name)
+
+
+def _checked(text: str, encoding: str) -> Decoded:
+    sample = text[:65536]
+    if sample and len(_CONTROL_RE.findall(sample)) > 0.05 * len(sample):
+        raise NotText("the file is binary (too many control characters for text)")
+    return Decoded(text, encoding)
+
+
+# --- repair -------------------------------------------------------------------------------
+
+# What any of the ftfy fixers enabled above could act on. A line that matches none of it is
+# returned unchanged by ftfy, so it skips the call (the benchmark checks this on a corpus).
+_FTFY_SUSPECT = re.compile(
+    "|".join(
+        [
+            BADNESS_RE.pattern,
+            r"&",  # HTML entities
+            r"[\x80-\x9f]",  # C1 controls
+            r"[\ud800-\udfff]",  # surrogates
+            r"\x1b",  # terminal escapes
+            "[" + "".join(re.escape(chr(c)) for c in sorted(CONTROL_CHARS)) + "]",
+        ]
+    ),
+    BADNESS_RE.flags,
+)
+_ODD_SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+_ZERO_WIDTH = "\u200b\ufeff"
+_SPACE_MAP = {ord(c): " " for c in _ODD_SPACES} | {ord(c): None for c in _ZERO_WIDTH}
+_SPACE_RE = re.compile("[" + _ODD_SPACES + "]+|[" + _ZERO_WIDTH + "]+")
+_BREAK_RE = re.compile("\r\n|\r|\u2028|\u2029|\n")
+
+
+def _needs_ftfy(line: str) -> bool:
+    if line.isascii():  # ftfy leaves ASCII alone but for entities and control characters
+        return "&" in line or _CONTROL_RE.search(line) is not None
+    return _FTFY_SUSPECT.search(line) is not None
+
+
+def repair_line(line: str) -> tuple[str, list | None]:
+    """ftfy with repair-only settings; the plan is None when ftfy changed nothing."""
+    if not _needs_ftfy(line):
+        return line, None
+    fixed, plan = ftfy.fix_and_explain(line, config=FTFY_CONFIG)
+    if fixed == line:
+        return line, None
+    return fixed, [list(step) for step in plan]
+
+
+def _diff_span(a: str, b: str) -> tuple[int, int, int]:
+    """Smallest a[i:j] -> b[i:k] that turns a into b."""
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    j, k = len(a), len(b)
+    while j > i and k > i and a[j - 1] == b[k - 1]:
+        j -= 1
+        k -= 1
+    return i, j, k
+
+
+def _nfc_ops(line: str, base: int) -> list[Op]:
+    """One edit per cluster (base letter + combining marks) that NFC changes."""
+    ops: list[Op] = []
+    n = len(line)
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and unicodedata.combining(line[j]):
+            j += 1
+        cluster = line[i:j]
+        norm = unicodedata.normalize("NFC", cluster)
+        if norm != cluster:
+            ops.append(Op(base + i, base + j, norm, "encoding", "nfc"))
+        i = j
+    # Compositions across clusters (rare: Hangul jamo) fall back to one span.
+    rebuilt = []
+    pos = 0
+    for op in ops:
+        rebuilt.append(line[pos : op.start - base])
+        rebuilt.append(op.replacement)
+        pos = op.end - base
+    rebuilt.append(line[pos:])
+    if "".join(rebuilt) != unicodedata.normalize("NFC", line):
+        norm = unicodedata.normalize("NFC", line)
+        i, j, k = _diff_span(line, norm)
+        ops = [Op(base + i, base + j, norm[i:k], "encoding", "nfc")]
+    return ops
+
+
+def repair_ops(text: str) -> list[Op]:
+    """Edits that repair ``text``: line ends, ftfy per line, NFC, odd and zero-width spaces."""
+    ops: list[Op] = []
+    pos = 0
+    for m in _BREAK_RE.finditer(text):
+        ops.extend(_line_ops(text[pos : m.start()], pos))
+        brk = m.group()
+        if brk == "\r\n":
+            ops.append(Op(m.start(), m.start() + 1, "", "whitespace", "crlf"))
+        elif brk != "\n":
+            ops.append(Op(m.start(), m.end(), "\n", "whitespace", "line_break"))
+        pos = m.end()
+    ops.extend(_line_ops(text[pos:], pos))
+    return ops
+
+
+def _line_ops(line: str, base: int) -> list[Op]:
+    if not line:
+        return []
+    fixed, plan = repair_line(line)
+    if plan is not None:
+        final = unicodedata.normalize("NFC", fixed).translate(_SPACE_MAP)
+        i, j, k = _diff_span(line, final)
+        return [Op(base + i, base + j, final[i:k], "encoding", "ftfy", {"ftfy": plan})]
+    ops: list[Op] = []
+    if not line.isascii():
+        if not unicodedata.is_normalized("NFC", line):
+            ops = _nfc_ops(line, base)
+        if any(c in line for c in _ODD_SPACES + _ZERO_WIDTH):
+            ops = _merge_space_ops(ops, line, base)
+    return ops
+
+
+def _merge_space_ops(nfc_ops: list[Op], line: str, base: int) -> list[Op]:
+    space_ops = [
+        Op(base + m.start(), base + m.end(), m.group().translate(_SPACE_MAP), "whitespace",
+           "odd_space" if m.group()[0] in _ODD_SPACES else "zero_width")
+        for m in _SPACE_RE.finditer(line)
+    ]
+    if not nfc_ops:
+        return space_ops
+    # Both kinds in one line: keep the space edits that no NFC cluster covers.
+    taken = [(o.start, o.end) for o in nfc_ops]
+    space_ops = [o for o in space_ops if not any(s < o.end and o.start < e for s, e in taken)]
+    return sorted(nfc_ops + space_ops, key=lambda o: o.start)
