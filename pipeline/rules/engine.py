@@ -1,0 +1,416 @@
+"""A small engine that applies a rule pack to one document's lines.
+
+The pack (``packs/<lang>.toml``) holds the words: widget labels, credit formats, header
+phrases, in-line tags. The engine holds the layout: which line is the title, where the body's
+last long paragraph is, which lines sit between paragraphs, which restate a neighbour. A new
+language or site is a new pack, not new code.
+
+Everything here is pure: ``find_boilerplate(text, pack)`` returns what to cut and why, in
+offsets of ``text``. When in doubt a line stays: losing content is worse than leaving a
+little boilerplate.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PACK_DIR = Path(__file__).parent / "packs"
+
+UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+LOWER = "a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"
+_WORD_RE = re.compile(r"\w+(?:[-'’.]\w+)*")
+_SENTENCE_BREAK_RE = re.compile(r"[.!?…]\s+[\"“(]?[" + UPPER + "0-9]")
+
+
+def _compile(pattern: str, ignore_case: bool = False) -> re.Pattern:
+    pattern = pattern.replace("{UPPER}", UPPER).replace("{LOWER}", LOWER)
+    return re.compile(pattern, re.IGNORECASE if ignore_case else 0)
+
+
+@dataclass(frozen=True)
+class LineRule:
+    id: str
+    reason: str
+    pattern: re.Pattern
+    max_words: int | None = None
+    at_end: bool = False
+
+
+@dataclass(frozen=True)
+class InlineRule:
+    id: str
+    reason: str
+    where: str
+    pattern: re.Pattern
+    min_words_before: int = 0
+    min_sentences_before: int = 0
+
+
+@dataclass(frozen=True)
+class Pack:
+    name: str
+    digest: str
+    terminal: str
+    long_words: int
+    heading_max_words: int
+    lines: tuple[LineRule, ...]
+    blocks: tuple[LineRule, ...]
+    inline: tuple[InlineRule, ...]
+    caption: dict[str, Any]
+    caption_credit: re.Pattern
+    caption_opening: re.Pattern
+
+
+@functools.lru_cache(maxsize=None)
+def load_pack(name: str = "vi") -> Pack:
+    """Load ``packs/<name>.toml`` (or a path to a TOML file)."""
+    import hashlib
+
+    path = Path(name) if name.endswith(".toml") else PACK_DIR / f"{name}.toml"
+    data = path.read_bytes()
+    cfg = tomllib.loads(data.decode("utf-8"))
+    p = cfg.get("pack", {})
+
+    def line_rule(r: dict) -> LineRule:
+        pat = r["pattern"]
+        if "trailing" in r:
+            pat = f"(?:{pat}){r['trailing']}"
+        return LineRule(r["id"], r["reason"], _compile(pat, r.get("ignore_case", False)),
+                        r.get("max_words"), r.get("at_end", False))
+
+    cap = cfg.get("caption", {})
+    return Pack(
+        name=p.get("language", path.stem),
+        digest=hashlib.sha256(data).hexdigest()[:16],
+        terminal=p.get("terminal_punctuation", ".!?"),
+        long_words=p.get("long_paragraph_words", 30),
+        heading_max_words=p.get("heading_max_words", 12),
+        lines=tuple(line_rule(r) for r in cfg.get("line", [])),
+        blocks=tuple(line_rule(r) for r in cfg.get("block", [])),
+        inline=tuple(
+            InlineRule(r["id"], r["reason"], r["where"], _compile(r["pattern"], r.get("ignore_case", False)),
+                       r.get("min_words_before", 0), r.get("min_sentences_before", 0))
+            for r in cfg.get("inline", [])
+        ),
+        caption=cap,
+        caption_credit=_compile(cap.get("credit", r"(?!)")),
+        caption_opening=_compile(cap.get("opening", r"(?!)")),
+    )
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cut:
+    """Remove ``text[start:end]`` (offsets in the document text)."""
+
+    start: int
+    end: int
+    reason: str
+    rule: str
+
+
+@dataclass
+class Findings:
+    cuts: list[Cut] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)
+    kept: dict[int, str] = field(default_factory=dict)  # line index -> title / heading
+
+
+# --- line model ------------------------------------------------------------------------------
+
+
+@dataclass
+class Line:
+    index: int
+    start: int  # offset of the line's first character
+    end: int  # offset just past its last character (before the newline)
+    nl: int  # offset just past its newline (== end on the last line without one)
+    raw: str
+    lo: int = 0  # in-line cuts narrow the line to raw[lo:hi] for classification
+    hi: int = 0
+    words: int = 0
+    reason: str | None = None
+    rule: str | None = None
+
+    @property
+    def text(self) -> str:
+        return self.raw[self.lo : self.hi].strip()
+
+
+def split_lines(text: str) -> list[Line]:
+    lines = []
+    pos = 0
+    for i, part in enumerate(text.split("\n")):
+        end = pos + len(part)
+        nl = end + 1 if end < len(text) else end
+        lines.append(Line(i, pos, end, nl, part, 0, len(part)))
+        pos = nl
+    return lines
+
+
+def words(s: str) -> list[str]:
+    return _WORD_RE.findall(s)
+
+
+def _ends_sentence(s: str, pack: Pack) -> bool:
+    s = s.rstrip()
+    return bool(s) and s[-1] in pack.terminal
+
+
+def _cap_ratio(ws: list[str]) -> float:
+    alpha = [w for w in ws if w[0].isalpha()]
+    if not alpha:
+        return 0.0
+    return sum(1 for w in alpha if w[0].isupper()) / len(alpha)
+
+
+def _trigrams(s: str) -> set[tuple[str, ...]]:
+    t = [w.lower() for w in words(s)]
+    return {tuple(t[i : i + 3]) for i in range(len(t) - 2)}
+
+
+# --- the engine ------------------------------------------------------------------------------
+
+
+def find_boilerplate(text: str, pack: Pack) -> Findings:
+    """What to cut from ``text`` and why, plus metadata (title, date, agency, author)."""
+    found = Findings()
+    lines = split_lines(text)
+    content = [ln for ln in lines if ln.raw.strip()]
+    if not content:
+        return found
+
+    _inline_cuts(content, pack, found)
+    for ln in content:
+        ln.words = len(words(ln.text))
+
+    title = _title(content, pack)
+    if title is not None:
+        title.reason = "keep"
+        found.kept[title.index] = "title"
+        found.metadata.setdefault("title", title.text)
+
+    body = [ln for ln in content if ln.reason is None]
+    _related_blocks(body, pack)
+    _line_rules(body, pack)
+    _link_lists(body, pack)
+    _captions(body, pack)
+    _bylines(body, pack, found)
+
+    dropped = [ln for ln in content if ln.reason and ln.reason != "keep"]
+    spans = {(ln.start, ln.nl) for ln in dropped}
+    # In-line cuts inside a dropped line are moot: the whole line goes.
+    found.cuts = [c for c in found.cuts if not any(s <= c.start and c.end <= e for s, e in spans)]
+    found.cuts += [Cut(ln.start, ln.nl, ln.reason, ln.rule or ln.reason) for ln in dropped]
+    found.cuts.sort(key=lambda c: (c.start, c.end))
+    return found
+
+
+def _inline_cuts(content: list[Line], pack: Pack, found: Findings) -> None:
+    """Agency tags, metadata headers, editor notes, end marks, glued credits."""
+    first = content[0]
+    # The lead sits in the first few lines, behind the title, captions or a player.
+    lead = content[:6]
+    for rule in pack.inline:
+        targets = {"doc_start": [first], "lead": lead}.get(rule.where, content)
+        for ln in targets:
+            seg = ln.raw[ln.lo : ln.hi]
+            m = rule.pattern.search(seg)
+            if not m:
+                continue
+            group = "cut" if "cut" in m.groupdict() and m.group("cut") is not None else 0
+            s, e = m.span(group)
+            if rule.min_words_before and len(words(seg[:s])) < rule.min_words_before:
+                continue
+            if rule.min_sentences_before and len(_SENTENCE_BREAK_RE.findall(seg[:s])) + 1 < rule.min_sentences_before:
+                continue
+            if s == e or not seg[:s].strip() and not seg[e:].strip():
+                continue  # never cut a whole line in-line: the line rules decide that
+            found.cuts.append(Cut(ln.start + ln.lo + s, ln.start + ln.lo + e, rule.reason, rule.id))
+            for key in ("date", "agency"):
+                if key in m.groupdict() and m.group(key):
+                    found.metadata.setdefault(key, m.group(key).strip("() "))
+            if rule.where in ("doc_start", "lead", "line_start"):
+                ln.lo += e
+            else:
+                ln.hi = ln.lo + s
+
+
+def _title(content: list[Line], pack: Pack) -> Line | None:
+    """The first line, when it reads as a headline (short, no full stop)."""
+    first = content[0]
+    t = first.text
+    n = len(words(t))
+    if not t or n > 40:
+        return None
+    if t.endswith(".") and not t.endswith("...") and n > 15:
+        return None
+    if len(content) > 1 and n > 25 and _ends_sentence(t, pack):
+        return None
+    return first
+
+
+def _related_blocks(body: list[Line], pack: Pack) -> None:
+    """A related-stories header drops itself and the links under it."""
+    total = sum(len(ln.raw) for ln in body) or 1
+    seen = 0
+    for k, ln in enumerate(body):
+        seen += len(ln.raw)
+        if ln.reason:
+            continue
+        for rule in pack.blocks:
+            if rule.pattern.fullmatch(ln.text):
+                ln.reason, ln.rule = rule.reason, rule.id
+                rest = body[k + 1 :]
+                if seen / total >= 0.5 or not any(_is_body(r, pack) for r in rest):
+                    for r in rest:  # in the lower half, the block runs to the end
+                        r.reason, r.rule = rule.reason, rule.id
+                else:
+                    for r in rest:  # higher up, only the run of headlines under it
+                        if _is_body(r, pack) or r.reason:
+                            break
+                        r.reason, r.rule = rule.reason, rule.id
+                break
+
+
+def _is_body(ln: Line, pack: Pack) -> bool:
+    return ln.words >= pack.long_words and _ends_sentence(ln.text, pack)
+
+
+def _tail_start(body: list[Line], pack: Pack) -> int:
+    """Index in ``body`` after the last long paragraph: where bylines and sources live."""
+    for k in range(len(body) - 1, -1, -1):
+        if body[k].reason is None and body[k].words >= 20:
+            return k + 1
+    return 0
+
+
+def _line_rules(body: list[Line], pack: Pack) -> None:
+    tail = _tail_start(body, pack)
+    for k, ln in enumerate(body):
+        if ln.reason:
+            continue
+        t = ln.text
+        for rule in pack.lines:
+            if rule.max_words is not None and ln.words > rule.max_words:
+                continue
+            if rule.at_end and k < tail:
+                continue
+            if rule.pattern.fullmatch(t):
+                ln.reason, ln.rule = rule.reason, rule.id
+                break
+
+
+def _link_lists(body: list[Line], pack: Pack) -> None:
+    """Lists of other headlines: indented link lines, and 'A / B' headline pairs."""
+    for k, ln in enumerate(body):
+        if ln.reason or k == 0:
+            continue
+        t = ln.text
+        indented = ln.raw[:2] in ("  ", "\t") or ln.raw[:1] == "\t"
+        if indented and 3 <= ln.words <= 25 and not _ends_sentence(t, pack):
+            ln.reason, ln.rule = "related_news", "indented_links"
+            continue
+        parts = [p.strip() for p in t.split(" / ")]
+        if len(parts) >= 2 and all(4 <= len(words(p)) <= 25 and not _ends_sentence(p, pack) for p in parts):
+            ln.reason, ln.rule = "related_news", "headline_pairs"
+
+
+def _captions(body: list[Line], pack: Pack) -> None:
+    cap = pack.caption
+    long_words = pack.long_words
+    n_long = sum(1 for ln in body if _is_body(ln, pack))
+    free = [ln for ln in body if ln.reason is None]
+
+    for k, ln in enumerate(free):
+        t = ln.text
+        if not t:
+            continue
+        m = pack.caption_credit.search(t)
+        if m and len(words(t[: m.start()])) <= 45:
+            ln.reason, ln.rule = "caption", "photo_credit"
+            continue
+        if pack.caption_opening.search(t) and ln.words <= 45:
+            ln.reason, ln.rule = "caption", "caption_opening"
+            continue
+        # Between paragraphs, a line with no full stop that is too long for a heading.
+        if not _ends_sentence(t, pack) and t[-1:] not in ",-–" and not t.startswith(("-", "•", "*", "+")):
+            ws = words(t)
+            single = not _SENTENCE_BREAK_RE.search(t)
+            if single and ln.words <= 50 and k + 1 < len(free) and (
+                ln.words >= cap.get("no_stop_min_words", 13)
+                or ln.words >= cap.get("no_stop_min_words_names", 8) and _cap_ratio(ws) >= cap.get("names_ratio", 0.5)
+            ):
+                ln.reason, ln.rule = "caption", "between_paragraphs"
+                continue
+        # A shorter line that restates a neighbouring paragraph.
+        if 5 <= ln.words <= 40:
+            grams = _trigrams(t)
+            for j in (k - 1, k + 1):
+                if 0 <= j < len(free) and free[j].words > ln.words and grams:
+                    other = _trigrams(free[j].text)
+                    if len(grams & other) / len(grams) >= cap.get("restates", 0.8):
+                        ln.reason, ln.rule = "caption", "restates_neighbour"
+                        break
+
+    # Runs of short one-sentence lines between long paragraphs, in a photo-story layout.
+    if n_long < 3:
+        return
+    free = [ln for ln in body if ln.reason is None]
+    runs = []
+    k = 0
+    while k < len(free):
+        if _short_caption_like(free[k], pack, cap):
+            j = k
+            while j + 1 < len(free) and _short_caption_like(free[j + 1], pack, cap):
+                j += 1
+            if k > 0 and j + 1 < len(free) and _is_body(free[k - 1], pack) and _is_body(free[j + 1], pack):
+                runs.append(free[k : j + 1])
+            k = j + 1
+        else:
+            k += 1
+    if len(runs) >= 2:
+        for run in runs:
+            for ln in run:
+                ln.reason, ln.rule = "caption", "short_between_paragraphs"
+
+
+def _short_caption_like(ln: Line, pack: Pack, cap: dict) -> bool:
+    t = ln.text
+    return (
+        3 <= ln.words <= cap.get("sandwich_max_words", 12)
+        and t.endswith(".")
+        and not t.endswith("...")
+        and not _SENTENCE_BREAK_RE.search(t)
+        and t[0] not in "-–•*+\"“'‘("
+    )
+
+
+def _bylines(body: list[Line], pack: Pack, found: Findings) -> None:
+    """An author's name on its own line at the end: Title Case or capitals, no full stop."""
+    free = [ln for ln in body if ln.reason is None]
+    if len(free) < 2:
+        return
+    tail = _tail_start(body, pack)
+    tail_lines = {id(ln) for ln in body[tail:]}
+    for ln in reversed(free[-2:]):
+        if id(ln) not in tail_lines:
+            break
+        t = ln.text.rstrip(".")
+        ws = words(t)
+        if not ws or any(ch.isdigit() for ch in t) or _ends_sentence(ln.text.rstrip("."), pack):
+            break
+        names = re.split(r"\s*[-–,&]\s*|\s+và\s+", t)
+        upper = t.upper() == t and len(ws) <= 10
+        title_case = len(ws) <= 5 and all(w[0].isupper() for w in ws)
+        if (upper or title_case) and all(1 <= len(words(n)) <= 4 for n in names if n):
+            ln.reason, ln.rule = "byline", "author_line"
+            found.metadata.setdefault("author", t)
+        else:
+            break
