@@ -1,0 +1,10 @@
+"""Clean Vietnamese (and other) news corpora, and say exactly what was removed and why.
+
+``luigi --module pipeline CleanAll`` imports this package; the tasks live in
+:mod:`pipeline.tasks`, the cleaning logic in the plain modules beside it.
+"""
+__version__ = "0.1.0"
+
+from .tasks import CleanAll, EmitShard, NearDuplicates, ReadShard, RepairShard, SignShard, StripShard, cleaning
+
+__all__ = ["CleanAll", "ReadShard", "RepairShard", "StripShard", "SignShard", "NearDuplicates", "EmitShard", "cleaning"]

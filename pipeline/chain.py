@@ -1,0 +1,42 @@
+"""The per-document chain, stage by stage, as plain functions on Documents.
+
+The Luigi tasks call these one stage per task over a shard; tests and ``pipeline clean``
+call :func:`clean_document` to run them all in memory.
+"""
+from __future__ import annotations
+
+from .boilerplate import strip_boilerplate
+from .dedup.within import remove_repeats
+from .documents import Document
+from .encoding import repair_ops
+from .whitespace import layout_ops
+
+
+def repair_document(doc: Document) -> Document:
+    """Encoding repair: line ends, ftfy per line, NFC, odd spaces."""
+    if doc.status == "rejected":
+        return doc
+    if not doc.raw.strip():
+        doc.reject("the file contains only white space" if doc.raw else "the file is empty")
+        return doc
+    et = doc.edited()
+    et.apply(repair_ops(et.text))
+    doc.update(et)
+    return doc
+
+
+def finish_document(doc: Document, repeat_threshold: float = 0.8, repeat_window: int = 3) -> Document:
+    """Nearby repeated lines, then the final layout; an emptied document is rejected."""
+    if doc.status == "rejected":
+        return doc
+    remove_repeats(doc, repeat_threshold, repeat_window)
+    et = doc.edited()
+    et.apply(layout_ops(et.text))
+    doc.update(et)
+    if not et.text.strip():
+        doc.reject("nothing was left after cleaning: every line was removed as boilerplate")
+    return doc
+
+
+def clean_document(doc: Document, pack: str = "vi") -> Document:
+    return finish_document(strip_boilerplate(repair_document(doc), pack))

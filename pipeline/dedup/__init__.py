@@ -1,0 +1,1 @@
+"""Near-duplicate detection: inside a document, and across the corpus (MinHash + LSH)."""

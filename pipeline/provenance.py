@@ -1,0 +1,76 @@
+"""Manifest records: what came in, how it was read, and every change with its reason."""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from typing import Any, Iterable
+
+from .documents import Document
+
+# Reasons that repair or lay out text rather than remove content.
+LAYOUT_REASONS = {"whitespace", "encoding"}
+# Reasons of cuts inside a line (the line itself stays).
+INLINE_REASONS = {"metadata_header", "agency_prefix", "editor_note", "end_marker", "caption_credit"}
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def manifest_record(doc: Document, clean: str | None, raw_path: str | None = None) -> dict[str, Any]:
+    rec: dict[str, Any] = {
+        "id": doc.id,
+        "source": doc.source,
+        "input": doc.info.get("input", "text"),
+        "raw_sha256": doc.raw_sha256,
+        "encoding": doc.encoding,
+        "status": doc.status,
+        "error": doc.error,
+        "clean_sha256": sha256_text(clean) if clean is not None else None,
+        "metadata": doc.metadata,
+    }
+    if raw_path:
+        rec["raw_path"] = raw_path
+    if "duplicate_of" in doc.info:
+        rec["duplicate_of"] = doc.info["duplicate_of"]
+        rec["similarity"] = doc.info.get("similarity")
+    rec["edits"] = [e.to_json() for e in doc.edits]
+    return rec
+
+
+def clean_record(doc: Document, clean: str) -> dict[str, Any]:
+    """A line of clean.jsonl: the layout datatrove and HF datasets read as is."""
+    meta = {"source": doc.source, **doc.metadata}
+    return {"id": doc.id, "text": clean, "metadata": meta}
+
+
+def _removed_lines(e: dict) -> int:
+    return max(e["text"].count("\n"), 1) if e["text"].strip() else 0
+
+
+def tally(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Corpus totals from manifest records (for the terminal summary and the report)."""
+    status = Counter()
+    lines, chars, edits = Counter(), Counter(), Counter()
+    docs = 0
+    for rec in records:
+        docs += 1
+        status[rec["status"]] += 1
+        for e in rec["edits"]:
+            for reason in e["reason"].split("+"):
+                edits[reason] += 1
+            reason = e["reason"].split("+")[-1]
+            if reason in LAYOUT_REASONS:
+                continue
+            if e["replacement"] == "" and reason not in INLINE_REASONS:
+                lines[reason] += _removed_lines(e)
+            chars[reason] += len(e["text"]) - len(e["replacement"])
+    return {
+        "documents": docs,
+        "ok": status.get("ok", 0),
+        "duplicate": status.get("duplicate", 0),
+        "rejected": status.get("rejected", 0),
+        "lines_removed": dict(sorted(lines.items())),
+        "chars_removed": dict(sorted(chars.items())),
+        "edits": dict(sorted(edits.items())),
+    }

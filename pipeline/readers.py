@@ -1,0 +1,158 @@
+"""Finding inputs and turning each one into a Document.
+
+Every regular file under the input directory is an input (hidden files and folders, whose
+names start with a dot, are skipped and counted). Plain text is decoded by
+:mod:`pipeline.encoding`; ``.html``/``.htm`` pages (optionally ``.gz``) go through trafilatura
+first, and the extracted text becomes the raw text the edits refer to.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .documents import Document
+from .encoding import NotText, decode
+
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+TEXT_SUFFIXES = (".txt", ".text", ".md")
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class InputFile:
+    id: str
+    relpath: str  # posix path relative to the input dir
+    size: int
+    mtime_ns: int
+    outside: bool = False  # a symlink that leads out of the input dir
+
+    @property
+    def kind(self) -> str:
+        name = self.relpath.lower()
+        if name.endswith(".gz"):
+            name = name[:-3]
+        return "html" if name.endswith(HTML_SUFFIXES) else "text"
+
+    def fingerprint(self) -> str:
+        return f"{self.relpath}\0{self.size}\0{self.mtime_ns}"
+
+
+def _strip_suffixes(relpath: str) -> str:
+    stem = relpath
+    if stem.lower().endswith(".gz"):
+        stem = stem[:-3]
+    base, ext = os.path.splitext(stem)
+    if ext.lower() in HTML_SUFFIXES + TEXT_SUFFIXES and base and not base.endswith("/"):
+        return base
+    return stem
+
+
+def list_inputs(input_dir: str | os.PathLike) -> tuple[list[InputFile], int]:
+    """All input files, sorted by path, with their document ids; and the number skipped."""
+    root = Path(input_dir)
+    if not root.is_dir():
+        raise FileNotFoundError(f"input directory not found: {root}")
+    real_root = root.resolve()
+    found: list[tuple[str, os.stat_result, bool]] = []
+    skipped = 0
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        hidden = [d for d in dirnames if d.startswith(".")]
+        skipped += len(hidden)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            if name.startswith("."):
+                skipped += 1
+                continue
+            full = Path(dirpath) / name
+            rel = full.relative_to(root).as_posix()
+            try:
+                st = full.stat()  # follows symlinks: size of what the link points to
+            except OSError:
+                st = full.lstat()
+            outside = False
+            if full.is_symlink():
+                target = full.resolve()
+                outside = not target.is_relative_to(real_root)
+            if not stat.S_ISREG(st.st_mode) and not full.is_symlink():
+                skipped += 1
+                continue
+            found.append((rel, st, outside))
+    found.sort(key=lambda t: t[0])
+    ids: dict[str, int] = {}
+    for rel, _, _ in found:
+        i = _strip_suffixes(rel)
+        ids[i] = ids.get(i, 0) + 1
+    inputs = []
+    for rel, st, outside in found:
+        i = _strip_suffixes(rel)
+        doc_id = rel if ids[i] > 1 else i  # two files with one stem keep their suffixes
+        inputs.append(InputFile(doc_id, rel, st.st_size, st.st_mtime_ns, outside))
+    inputs.sort(key=lambda f: f.id)
+    return inputs, skipped
+
+
+def _read_limited(path: Path, max_bytes: int) -> bytes:
+    with open(path, "rb") as f:
+        data = f.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise NotText(f"the file is larger than the {max_bytes // (1024 * 1024)} MiB limit per document")
+    return data
+
+
+def _gunzip_limited(data: bytes, max_bytes: int) -> bytes:
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = d.decompress(data, max_bytes + 1)
+    except zlib.error as e:
+        raise NotText(f"the file ends in .gz but is not valid gzip data ({e})") from None
+    if len(out) > max_bytes:
+        raise NotText(f"the file decompresses to more than the {max_bytes // (1024 * 1024)} MiB limit")
+    return out
+
+
+def read_document(input_dir: str | os.PathLike, inp: InputFile, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+    """Read, decode (or extract) one input. Never raises: a bad input comes back rejected."""
+    doc = Document(id=inp.id, source=inp.relpath)
+    doc.info["input"] = inp.kind
+    path = Path(input_dir) / inp.relpath
+    if inp.outside:
+        doc.reject("the file is a symbolic link that points outside the input directory; it was not read")
+        return doc
+    try:
+        data = _read_limited(path, max_bytes)
+        doc.raw_sha256 = hashlib.sha256(data).hexdigest()
+        if inp.relpath.lower().endswith(".gz"):
+            data = _gunzip_limited(data, max_bytes)
+        if inp.kind == "html":
+            from .html import extract_html
+
+            doc.raw, doc.encoding, meta = extract_html(data)
+            doc.metadata.update(meta)
+        else:
+            decoded = decode(data)
+            doc.raw, doc.encoding = decoded.text, decoded.encoding
+    except NotText as e:
+        doc.reject(str(e))
+    except OSError as e:
+        doc.reject(f"the file could not be read ({e.strerror or e})")
+    return doc
+
+
+def read_bytes_document(doc_id: str, data: bytes, source: str = "<bytes>") -> Document:
+    """A Document from bytes in memory (tests, one-off use)."""
+    doc = Document(id=doc_id, source=source)
+    doc.info["input"] = "text"
+    doc.raw_sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        decoded = decode(data)
+        doc.raw, doc.encoding = decoded.text, decoded.encoding
+    except NotText as e:
+        doc.reject(str(e))
+    return doc
+
+
+__all__ = ["InputFile", "list_inputs", "read_document", "read_bytes_document"]

@@ -1,0 +1,357 @@
+"""The Luigi shell: shards, ordering, resuming and writing. No cleaning logic lives here.
+
+    ReadShard ─▶ RepairShard ─▶ StripShard ─▶ SignShard ─┐
+                                        │                ├─▶ NearDuplicates (corpus-wide)
+                                        └──────────────▶ EmitShard ◀─┘
+                                                             └─▶ CleanAll (merge, summary)
+
+Each shard task's output name carries a fingerprint of its inputs (path, size, mtime) and of
+the settings and code, so a rerun with nothing changed does nothing and a changed input reruns
+only what depends on it. Every file is written to a temporary name and renamed.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import luigi
+import luigi.format
+
+from . import chain
+from .boilerplate import strip_boilerplate
+from .dedup import corpus
+from .documents import Document
+from .provenance import clean_record, manifest_record, sha256_text, tally
+from .readers import InputFile, list_inputs, read_document
+from .writers import concat_files, dumps, safe_child, write_atomic, write_jsonl_atomic
+
+STAGES = "_stages"
+
+
+class cleaning(luigi.Config):
+    """Settings from luigi.cfg ``[cleaning]``; they are part of every output's fingerprint."""
+
+    rule_pack = luigi.Parameter(default="vi", description="rule pack name or path to a .toml file")
+    repeat_threshold = luigi.FloatParameter(default=0.8, description="similarity at which a nearby line is a repeat")
+    repeat_window = luigi.IntParameter(default=3, description="how many lines back a repeat may stand")
+    max_bytes = luigi.IntParameter(default=64 * 1024 * 1024, description="largest input file read, in bytes")
+    progress = luigi.BoolParameter(default=True, description="print one line per finished shard")
+
+
+def settings_digest() -> str:
+    """Settings plus the package's own code and rule packs: change either, rerun."""
+    c = cleaning()
+    h = hashlib.sha256()
+    h.update(dumps({k: getattr(c, k) for k in ("rule_pack", "repeat_threshold", "repeat_window", "max_bytes")}).encode())
+    root = Path(__file__).parent
+    for p in sorted(root.rglob("*")):
+        if p.suffix in (".py", ".toml") and "__pycache__" not in p.parts:
+            h.update(p.relative_to(root).as_posix().encode())
+            h.update(p.read_bytes())
+    if c.rule_pack.endswith(".toml"):
+        h.update(Path(c.rule_pack).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _progress(msg: str) -> None:
+    if cleaning().progress:
+        print(f"[pipeline] {msg}", file=sys.stderr, flush=True)
+
+
+def _read_docs(path: str) -> Iterator[Document]:
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            yield Document.from_json(json.loads(line))
+
+
+class _ShardTask(luigi.Task):
+    """One shard of the input: a few hundred to a few thousand documents."""
+
+    input_dir = luigi.Parameter()
+    output_dir = luigi.Parameter()
+    shard = luigi.IntParameter()
+    n_shards = luigi.IntParameter(significant=False)
+    fingerprint = luigi.Parameter(description="digest of this shard's inputs and the settings")
+    files = luigi.ListParameter(significant=False, description="[id, relpath, size, mtime_ns, outside] rows")
+
+    stage = ""
+
+    def stage_path(self, stage: str | None = None, ext: str = "jsonl") -> str:
+        return os.path.join(self.output_dir, STAGES, stage or self.stage, f"{self.shard:05d}-{self.fingerprint}.{ext}")
+
+    def output(self):
+        return luigi.LocalTarget(self.stage_path(), format=luigi.format.UTF8)
+
+    def shard_args(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in ("input_dir", "output_dir", "shard", "n_shards", "fingerprint", "files")}
+
+    def inputs(self) -> list[InputFile]:
+        return [InputFile(i, r, s, m, bool(o)) for i, r, s, m, o in self.files]
+
+    def transform(self, docs: Iterator[Document]) -> Iterator[Document]:
+        raise NotImplementedError
+
+    def source_docs(self) -> Iterator[Document]:
+        return _read_docs(self.input().path)
+
+    def run(self):
+        t0 = time.perf_counter()
+        n = 0
+        with self.output().open("w") as out:
+            for doc in self.transform(self.source_docs()):
+                out.write(dumps(doc.to_json()) + "\n")
+                n += 1
+        _progress(f"{self.stage:<7} shard {self.shard + 1}/{self.n_shards}: {n} documents in {time.perf_counter() - t0:.2f} s")
+
+
+class ReadShard(_ShardTask):
+    """Read and decode each input (or extract it, for HTML)."""
+
+    stage = "read"
+
+    def requires(self):
+        return []
+
+    def source_docs(self):
+        max_bytes = cleaning().max_bytes
+        for inp in self.inputs():
+            yield read_document(self.input_dir, inp, max_bytes)
+
+    def transform(self, docs):
+        return docs
+
+
+class RepairShard(_ShardTask):
+    """Encoding repair: ftfy per line, NFC, odd spaces, line ends."""
+
+    stage = "repair"
+
+    def requires(self):
+        return ReadShard(**self.shard_args())
+
+    def transform(self, docs):
+        return (chain.repair_document(d) for d in docs)
+
+
+class StripShard(_ShardTask):
+    """Related-news, caption and page-furniture removal with the rule pack."""
+
+    stage = "strip"
+
+    def requires(self):
+        return RepairShard(**self.shard_args())
+
+    def transform(self, docs):
+        pack = cleaning().rule_pack
+        return (strip_boilerplate(d, pack) for d in docs)
+
+
+class SignShard(_ShardTask):
+    """Signatures for corpus-wide duplicate detection."""
+
+    stage = "sign"
+
+    def requires(self):
+        return StripShard(**self.shard_args())
+
+    def run(self):
+        with self.output().open("w") as out:
+            for doc in _read_docs(self.input().path):
+                sig = corpus.document_signature(doc)
+                if sig:
+                    out.write(dumps(sig) + "\n")
+
+
+class NearDuplicates(luigi.Task):
+    """Corpus-wide: which documents repeat an earlier one, and which copy is kept."""
+
+    input_dir = luigi.Parameter()
+    output_dir = luigi.Parameter()
+    fingerprint = luigi.Parameter()
+    shards = luigi.ListParameter(significant=False)  # shard_args dicts
+
+    def requires(self):
+        return [SignShard(**dict(s)) for s in self.shards]
+
+    def output(self):
+        return luigi.LocalTarget(
+            os.path.join(self.output_dir, STAGES, "dedup", f"decisions-{self.fingerprint}.json"), format=luigi.format.UTF8
+        )
+
+    def run(self):
+        def sigs():
+            for target in self.input():
+                with target.open("r") as f:
+                    for line in f:
+                        yield json.loads(line)
+
+        decisions = corpus.decide(sigs())
+        with self.output().open("w") as out:
+            out.write(json.dumps(decisions, ensure_ascii=False, sort_keys=True))
+        _progress(f"dedup   corpus: {len(decisions)} duplicate documents")
+
+
+class EmitShard(_ShardTask):
+    """Final edits, clean texts under clean/, and this shard's manifest and clean.jsonl lines."""
+
+    stage = "emit"
+    dedup_fingerprint = luigi.Parameter()
+    all_shards = luigi.ListParameter(significant=False)
+
+    def requires(self):
+        return {
+            "docs": StripShard(**self.shard_args()),
+            "dedup": NearDuplicates(
+                input_dir=self.input_dir, output_dir=self.output_dir,
+                fingerprint=self.dedup_fingerprint, shards=self.all_shards,
+            ),
+        }
+
+    def output(self):
+        return {
+            "manifest": luigi.LocalTarget(self.stage_path(ext="manifest.jsonl"), format=luigi.format.UTF8),
+            "clean": luigi.LocalTarget(self.stage_path(ext="clean.jsonl"), format=luigi.format.UTF8),
+        }
+
+    def run(self):
+        t0 = time.perf_counter()
+        c = cleaning()
+        with self.input()["dedup"].open("r") as f:
+            decisions = json.load(f)
+        out_root = Path(self.output_dir)
+        manifest, cleaned = [], []
+        for doc in _read_docs(self.input()["docs"].path):
+            chain.finish_document(doc, c.repeat_threshold, c.repeat_window)
+            dup = decisions.get(doc.id)
+            if dup and doc.status == "ok":
+                doc.status = "duplicate"
+                doc.info["duplicate_of"] = dup["duplicate_of"]
+                doc.info["similarity"] = dup["similarity"]
+            clean = doc.text if doc.status != "rejected" else None
+            raw_path = None
+            if doc.status != "rejected":
+                write_atomic(safe_child(out_root / "clean", doc.id, ".txt"), clean)
+                if doc.info.get("input") == "html" or not doc.encoding.startswith("utf-8"):
+                    raw_path = f"extracted/{doc.id}.txt"
+                    write_atomic(safe_child(out_root / "extracted", doc.id, ".txt"), doc.raw)
+            manifest.append(manifest_record(doc, clean, raw_path))
+            if doc.status == "ok":
+                cleaned.append(clean_record(doc, clean))
+        # clean.jsonl part first: the manifest part marks the shard as done.
+        write_jsonl_atomic(self.output()["clean"].path, cleaned)
+        write_jsonl_atomic(self.output()["manifest"].path, manifest)
+        _progress(f"emit    shard {self.shard + 1}/{self.n_shards}: {len(manifest)} documents in {time.perf_counter() - t0:.2f} s")
+
+
+class CleanAll(luigi.Task):
+    """Clean every document under --input-dir into --output-dir (see README: Outputs)."""
+
+    input_dir = luigi.Parameter(default="seeds", description="folder of raw documents (.txt, .html, ...)")
+    output_dir = luigi.Parameter(default="work", description="folder for clean/, clean.jsonl, manifest.jsonl")
+    shard_size = luigi.IntParameter(default=1000, description="documents per shard task")
+
+    def _plan(self):
+        if getattr(self, "_plan_cache", None) is None:
+            if self.shard_size < 1:
+                raise ValueError("--shard-size must be at least 1")
+            inputs, skipped = list_inputs(self.input_dir)
+            settings = settings_digest()
+            shards = []
+            n = (len(inputs) + self.shard_size - 1) // self.shard_size
+            for k in range(n):
+                part = inputs[k * self.shard_size : (k + 1) * self.shard_size]
+                h = hashlib.sha256(settings.encode())
+                for inp in part:
+                    h.update(inp.fingerprint().encode("utf-8", "surrogateescape") + b"\n")
+                shards.append({
+                    "input_dir": str(self.input_dir), "output_dir": str(self.output_dir),
+                    "shard": k, "n_shards": n, "fingerprint": h.hexdigest()[:16],
+                    "files": [[i.id, i.relpath, i.size, i.mtime_ns, i.outside] for i in part],
+                })
+            run_fp = hashlib.sha256("".join(s["fingerprint"] for s in shards).encode() + settings.encode()).hexdigest()[:16]
+            self._plan_cache = (shards, run_fp, len(inputs), skipped)
+        return self._plan_cache
+
+    def requires(self):
+        shards, run_fp, _, _ = self._plan()
+        return [EmitShard(**s, dedup_fingerprint=run_fp, all_shards=shards) for s in shards]
+
+    def output(self):
+        _, run_fp, _, _ = self._plan()
+        return luigi.LocalTarget(os.path.join(self.output_dir, STAGES, "runs", f"{run_fp}.json"), format=luigi.format.UTF8)
+
+    def complete(self):
+        out = Path(self.output_dir)
+        return self.output().exists() and (out / "manifest.jsonl").exists() and (out / "clean.jsonl").exists()
+
+    def run(self):
+        shards, run_fp, n_inputs, skipped = self._plan()
+        out = Path(self.output_dir)
+        parts = self.input()
+        concat_files([p["clean"].path for p in parts], out / "clean.jsonl")
+        concat_files([p["manifest"].path for p in parts], out / "manifest.jsonl")
+        keep_ids = set()
+        records = []
+        with open(out / "manifest.jsonl", encoding="utf-8") as f:
+            for line in f:
+                rec = json.loads(line)
+                records.append({k: rec[k] for k in ("id", "status", "edits")})
+                if rec["status"] != "rejected":
+                    keep_ids.add(rec["id"])
+        _remove_stale(out / "clean", keep_ids)
+        _remove_stale(out / "extracted", keep_ids)
+        summary = tally(records)
+        summary["skipped_hidden"] = skipped
+        write_atomic(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+        _prune_stages(out / STAGES, {s["fingerprint"] for s in shards} | {run_fp})
+        with self.output().open("w") as f:
+            f.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+        print(format_summary(summary, self.output_dir), flush=True)
+
+
+def _remove_stale(folder: Path, keep_ids: set[str]) -> None:
+    """Drop clean/extracted files of documents no longer in the input."""
+    if not folder.is_dir():
+        return
+    for p in folder.rglob("*.txt"):
+        doc_id = p.relative_to(folder).as_posix()[: -len(".txt")]
+        if doc_id not in keep_ids:
+            p.unlink()
+
+
+def _prune_stages(stages: Path, live: set[str]) -> None:
+    """Remove stage files of earlier runs (their fingerprints are no longer live)."""
+    if not stages.is_dir():
+        return
+    for p in stages.rglob("*"):
+        if not p.is_file():
+            continue
+        stem = p.name.split(".")[0]
+        fp = stem.split("-")[-1]
+        if fp not in live or "-luigi-tmp-" in p.name:
+            p.unlink()
+
+
+def format_summary(s: dict[str, Any], output_dir: str) -> str:
+    lines = [
+        "",
+        f"Cleaned {s['documents']} documents into {output_dir}/: "
+        f"{s['ok']} kept, {s['duplicate']} duplicates, {s['rejected']} rejected.",
+    ]
+    if s["lines_removed"]:
+        lines.append("Lines removed by reason:")
+        width = max(len(r) for r in s["lines_removed"])
+        for reason, n in sorted(s["lines_removed"].items(), key=lambda kv: -kv[1]):
+            lines.append(f"  {reason:<{width}}  {n:>8}")
+    inline = {r: n for r, n in s["edits"].items() if r not in s["lines_removed"] and r not in ("whitespace",)}
+    if inline:
+        lines.append("In-line edits: " + ", ".join(f"{r} {n}" for r, n in sorted(inline.items())))
+    if s.get("skipped_hidden"):
+        lines.append(f"Skipped {s['skipped_hidden']} hidden files or folders (names starting with '.').")
+    lines.append(f"Manifest: {output_dir}/manifest.jsonl   Texts: {output_dir}/clean/   Training set: {output_dir}/clean.jsonl")
+    return "\n".join(lines)
