@@ -43,7 +43,7 @@ def safe_child(root: str | os.PathLike, relative: str, suffix: str = "") -> Path
     """``root/relative+suffix``, refusing anything that would land outside ``root``."""
     root = Path(root).resolve()
     rel = Path(relative + suffix)
-    if rel.is_absolute() or any(part in ("..", "") for part in rel.parts) or "\x00" in relative:
+    if not relative or rel.is_absolute() or any(part in ("..", "") for part in rel.parts) or "\x00" in relative:
         raise ValueError(f"unsafe output name: {relative!r}")
     target = (root / rel).resolve()
     if not target.is_relative_to(root):

@@ -1,0 +1,69 @@
+"""The edit model: whatever stages do, edits quote raw, stay disjoint and rebuild the text."""
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.chain import clean_document
+from pipeline.documents import EditedText, Op, apply_edits, check_invariant
+from pipeline.readers import read_bytes_document
+
+
+def test_cut_after_repair_maps_back_to_raw():
+    raw = "(PLVN) -\u00a0Với chủ đề: năm 2023.\r\nDòng hai."
+    et = EditedText(raw)
+    cr = raw.index("\r")
+    et.apply([Op(8, 9, " ", "whitespace", "odd_space"), Op(cr, cr + 1, "", "whitespace", "crlf")])
+    assert et.text == "(PLVN) - Với chủ đề: năm 2023.\nDòng hai."
+    et.apply([Op(0, 9, "", "agency_prefix", "agency_tag")])
+    assert et.text == "Với chủ đề: năm 2023.\nDòng hai."
+    check_invariant(raw, et.edits, et.text)
+    # the repaired space vanished with the tag: one edit, explained by the tag alone
+    assert [(e.text, e.reason) for e in et.edits][0] == ("(PLVN) -\u00a0", "agency_prefix")
+
+
+def test_dropped_line_and_folded_blank_stay_separate_edits():
+    raw = "A\n\nCAPTION\n\nB"
+    et = EditedText(raw)
+    et.apply([Op(3, 11, "", "caption", "photo_credit")])
+    et.apply([Op(2, 3, "", "whitespace", "fold_blank_lines")])
+    assert et.text == "A\n\nB"
+    assert [e.reason for e in et.edits] == ["whitespace", "caption"]
+    check_invariant(raw, et.edits, et.text)
+
+
+texts = st.text(alphabet=st.sampled_from(list("ab c\n\r\t\u00a0\u200bé\u0301ĐƯ“”\x00\x85\u2028")), max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=texts, data=st.data())
+def test_random_operations_keep_the_invariant(raw, data):
+    et = EditedText(raw)
+    for _ in range(data.draw(st.integers(1, 4))):
+        cur = et.text
+        ops, pos = [], 0
+        for _ in range(data.draw(st.integers(0, 3))):
+            if pos > len(cur):
+                break
+            s = data.draw(st.integers(pos, len(cur)))
+            e = data.draw(st.integers(s, min(len(cur), s + 6)))
+            rep = data.draw(st.sampled_from(["", "", "x", "yz"]))
+            if s == e and not rep:
+                pos = e + 1
+                continue
+            ops.append(Op(s, e, rep, "r", "t"))
+            pos = e + 1
+        expect = cur
+        for o in reversed(ops):
+            expect = expect[: o.start] + o.replacement + expect[o.end :]
+        et.apply(ops)
+        check_invariant(raw, et.edits, expect)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400))
+def test_whole_chain_invariant_on_arbitrary_text(text):
+    doc = clean_document(read_bytes_document("x", text.encode("utf-8", "surrogatepass")))
+    if doc.status == "rejected":
+        return
+    check_invariant(doc.raw, doc.edits, doc.text)
+    assert apply_edits(doc.raw, doc.edits) == doc.text
+    assert doc.text.endswith("\n") and not doc.text.startswith("\n")

@@ -1,0 +1,102 @@
+"""The real command, end to end: the output contract a downstream tool relies on."""
+import json
+import shutil
+
+import pytest
+
+from conftest import run_cleanall
+from pipeline.documents import Edit, apply_edits, check_invariant
+from pipeline.encoding import decode
+from pipeline.provenance import sha256_text
+from pipeline.writers import safe_child, write_atomic
+
+
+@pytest.fixture
+def corpus(tmp_path, fixtures):
+    src = tmp_path / "in"
+    shutil.copytree(fixtures / "seeds", src)
+    return src
+
+
+def _manifest(out):
+    return [json.loads(l) for l in (out / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def test_cleanall_fulfils_the_output_contract(corpus, tmp_path):
+    out = tmp_path / "out"
+    r = run_cleanall(corpus, out)
+    assert "Cleaned 5 documents" in r.stdout and "caption" in r.stdout
+    recs = _manifest(out)
+    assert [x["id"] for x in recs] == sorted(p.stem for p in corpus.glob("*.txt"))
+    for rec in recs:
+        data = (corpus / rec["source"]).read_bytes()
+        raw = decode(data).text
+        clean = (out / "clean" / f"{rec['id']}.txt").read_text(encoding="utf-8")
+        edits = [Edit.from_json(e) for e in rec["edits"]]
+        check_invariant(raw, edits, clean)  # sorted, disjoint, text == raw[start:end], rebuilds clean
+        assert apply_edits(raw, edits) == clean
+        assert rec["clean_sha256"] == sha256_text(clean)
+        assert rec["status"] == "ok" and rec["encoding"] == "utf-8"
+        assert clean.endswith("\n") and not clean.endswith("\n\n") and "\n\n\n" not in clean
+        assert all(e["reason"] and e["rule"] for e in rec["edits"])
+    jl = [json.loads(l) for l in (out / "clean.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [j["id"] for j in jl] == [x["id"] for x in recs]
+    assert all(set(j) == {"id", "text", "metadata"} for j in jl)
+    assert recs[3]["metadata"]["title"].startswith("Lạng Sơn")
+
+
+def test_rerun_does_nothing_and_a_changed_input_reruns_its_shard(corpus, tmp_path):
+    out = tmp_path / "out"
+    run_cleanall(corpus, out, "--shard-size", "2")
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    r = run_cleanall(corpus, out, "--shard-size", "2")
+    assert "[pipeline]" not in r.stderr and r.stdout.strip() == ""
+    assert before == {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+
+    victim = sorted(corpus.glob("*.txt"))[4]
+    victim.write_text(victim.read_text(encoding="utf-8") + "\nTheo TTXVN\n", encoding="utf-8")
+    r = run_cleanall(corpus, out, "--shard-size", "2")
+    reads = [l for l in r.stderr.splitlines() if "read " in l]
+    assert reads == [l for l in reads if "shard 3/3" in l] and len(reads) == 1
+    rec = [x for x in _manifest(out) if x["id"] == victim.stem][0]
+    assert any(e["reason"] == "source_line" for e in rec["edits"])
+
+
+def test_bad_inputs_are_rejected_and_the_run_goes_on(corpus, tmp_path):
+    (corpus / "picture.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "blank.txt").write_text("  \n\n \t\n")
+    (corpus / "sub dir").mkdir()
+    (corpus / "sub dir" / "bài viết.txt").write_text("Tiêu đề\n\nNội dung bài viết có dấu.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run_cleanall(corpus, out)
+    recs = {x["id"]: x for x in _manifest(out)}
+    assert len(recs) == 9
+    assert recs["picture.png"]["status"] == "rejected" and "PNG" in recs["picture.png"]["error"]
+    assert recs["empty"]["error"] == "the file is empty"
+    assert recs["blank"]["status"] == "rejected"
+    assert recs["sub dir/bài viết"]["status"] == "ok"
+    assert (out / "clean" / "sub dir" / "bài viết.txt").exists()
+
+
+def test_missing_input_dir_fails_with_nonzero_exit(tmp_path):
+    r = run_cleanall(tmp_path / "nope", tmp_path / "out", check=False)
+    assert r.returncode != 0
+
+
+def test_a_failed_write_leaves_no_file(tmp_path):
+    target = tmp_path / "a" / "b.txt"
+
+    class Boom(str):
+        def encode(self, *a):
+            raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        write_atomic(target, Boom("x"))
+    assert not target.exists() and list(target.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["../escape", "/abs/path", "a/../../b", ""])
+def test_output_names_cannot_escape_the_output_dir(tmp_path, name):
+    with pytest.raises(ValueError):
+        safe_child(tmp_path, name, ".txt")

@@ -1,0 +1,131 @@
+"""Each rule family: real lines that must go, and look-alikes that must stay."""
+import pytest
+
+from pipeline.chain import clean_document
+from pipeline.readers import read_bytes_document
+
+LONG = ("Trong bối cảnh tình hình thế giới biến động phức tạp với nhiều khó khăn, thách thức, Tỉnh ủy, "
+        "HĐND, UBND tỉnh đã chỉ đạo quyết liệt các cấp, các ngành, địa phương tập trung thực hiện nghiêm túc, "
+        "có hiệu quả các giải pháp thúc đẩy tăng trưởng kinh tế.")
+LONG2 = ("Cụ thể, kinh tế của tỉnh phát triển khá toàn diện, tốc độ tăng trưởng tổng sản phẩm trên địa bàn "
+         "(GRDP) đạt 7%, đạt mục tiêu đề ra. Hoạt động sản xuất công nghiệp và thương mại tiếp tục tăng trưởng "
+         "và diễn ra ngày càng sôi động trong năm qua.")
+TITLE = "Lạng Sơn tận dụng thời cơ phát triển kinh tế"
+
+
+def clean(*lines: str) -> list[str]:
+    doc = clean_document(read_bytes_document("t", "\n\n".join(lines).encode("utf-8")))
+    return [ln.strip() for ln in doc.text.split("\n") if ln.strip()]
+
+
+def reasons(*lines: str) -> dict[str, str]:
+    text = "\n\n".join(lines)
+    doc = clean_document(read_bytes_document("t", text.encode("utf-8")))
+    return {e.text.strip(): e.reason for e in doc.edits if e.text.strip()}
+
+
+@pytest.mark.parametrize("caption", [
+    "Bí thư Tỉnh ủy phát biểu tại buổi làm việc. (Ảnh: Trọng Đức/TTXVN)",
+    "Sinh viên xếp hàng chật cứng trên cầu thang của trung tâm. Ảnh: FB Nguyen Duc.",
+    "Ông Nguyễn Văn A - bí thư Quận ủy Quận 2, TP.HCM - Ảnh: D.H.",
+    "Bị cảnh báo giả, khách trên máy bay hoảng sợ - Ảnh 1.",
+    "Quang cảnh buổi tọa đàm",
+    "Toàn cảnh buổi tọa đàm.",
+    "Đồng chí Bí thư Tỉnh ủy, Chủ tịch HĐND tỉnh phát biểu tại buổi tọa đàm về phát triển kinh tế",
+    "Tôi không biết đối diện với anh ấy như với chồng hay như với chị em gái (Ảnh minh họa IT)",
+])
+def test_captions_between_paragraphs_go(caption):
+    assert reasons(TITLE, LONG, caption, LONG2).get(caption) == "caption"
+
+
+@pytest.mark.parametrize("keep", [
+    "Tận dụng thời cơ trong thách thức",  # a heading beside captions
+    "Phát triển kinh tế - xã hội là nhiệm vụ trọng tâm",
+    "Những đứa trẻ trong mơ sẽ ra đời?",
+    "Cuộc chiến Uber, Grab và Go-Jek",
+    "Ông Nguyễn Văn Phước (ảnh) - phó giám đốc Sở Tài nguyên - môi trường TP.HCM - cho biết : ",
+    "- Anh nói sao về chuyện nghỉ không xin phép ở nhà hát?",
+    "Anh Trung thân mến,",
+    "Nghiên cứu được công bố trên tạp chí Nature Communication.",  # a short real sentence
+])
+def test_lookalikes_stay(keep):
+    assert keep.strip() in clean(TITLE, LONG, keep, LONG2)
+
+
+def test_body_sentence_ending_in_a_credit_keeps_the_sentence():
+    body = LONG + " Người dân tập trung đông đúc tại quảng trường trung tâm thành phố ở Solihull. (Ảnh: Reuters)"
+    out = clean(TITLE, body, LONG2)
+    assert out[1].endswith("ở Solihull.")
+
+
+def test_a_quotation_without_final_stop_in_a_list_stays():
+    lines = [TITLE, LONG, "Tại miền Bắc (từ Hà Nội đi Kuala Lumpur): HaNoi Redtours, Vietravel - Ha Noi, Bluesky Travel.",
+             "- Máy in phun đa chức năng X2350 (15ppm, 4800dpi, in 3 màu) với giá 69USD", LONG2]
+    assert clean(*lines) == lines
+
+
+def test_related_news_block_runs_to_the_end():
+    out = clean(TITLE, LONG, LONG2, "Tin cùng chuyên mục", "Xã Thái Hòa: Điểm sáng tuyên truyền pháp luật",
+                "(PLVN) - Những tháng đầu năm 2025, UBND xã đã tích cực triển khai thực hiện có hiệu quả các nhiệm vụ.",
+                "Đọc thêm", "Ứng phó nguy cơ sạt lở đất, lũ quét ở Tuyên Quang")
+    assert out == [TITLE, LONG, LONG2]
+
+
+@pytest.mark.parametrize("line,reason", [
+    ("Xem thêm: Muốn hờn cả thế giới khi chứng kiến sự thật đằng sau những bức ảnh", "related_news"),
+    ("Ca sĩ bị tuyên phạt 5 năm tù(06/09/2005)", "related_news"),
+    ("0:00 / 0:00", "player_widget"),
+    ("Bạn đang xem: Tải ngay ứng dụng", "player_widget"),
+    ("From: Anh PhuongTo: tamsu@vnexpress.net Sent: Saturday, February 26, 2005 10:59 AM Subject: Chao", "metadata"),
+])
+def test_single_furniture_lines_go(line, reason):
+    assert reasons(TITLE, LONG, line, LONG2).get(line) == reason
+
+
+@pytest.mark.parametrize("tail,reason", [
+    ("ĐÌNH QUANG - HOÀNG HUẤN", "byline"),
+    ("Phước Tuấn", "byline"),
+    ("Nguồn: Daily Mail", "source_line"),
+    ("Theo TTXVN", "source_line"),
+    ("https://example.vn/tin-tuc/bai-viet-123.html", "source_line"),
+])
+def test_end_of_article_bylines_and_sources_go(tail, reason):
+    assert reasons(TITLE, LONG, LONG2, tail).get(tail) == reason
+
+
+def test_theo_at_the_start_of_a_sentence_is_body():
+    line = "Theo giáo sư thần kinh Yamamoto, nếu nhìn thấy hình ảnh không chuyển động, cơ thể bạn đang khỏe."
+    assert line in clean(TITLE, LONG, line)
+
+
+@pytest.mark.parametrize("raw,expected,reason", [
+    (" date 2025-04 Chiều 16/4, Đại tướng đã làm việc với Ban Thường vụ Tỉnh ủy.", "Chiều 16/4, Đại tướng đã làm việc với Ban Thường vụ Tỉnh ủy.", "metadata_header"),
+    ("TPO - Trong buổi làm việc với Ban Thường vụ Tỉnh ủy, Tổng Bí thư chỉ đạo nhiều nội dung.", "Trong buổi làm việc với Ban Thường vụ Tỉnh ủy, Tổng Bí thư chỉ đạo nhiều nội dung.", "agency_prefix"),
+    ("(NLĐ)- Sáng nay, đoàn công tác đã đến thăm và làm việc với tỉnh về nhiều nội dung.", "Sáng nay, đoàn công tác đã đến thăm và làm việc với tỉnh về nhiều nội dung.", "agency_prefix"),
+    ("(Dân trí) - Sáng nay, đoàn công tác đã đến thăm và làm việc với tỉnh về nhiều nội dung.", "Sáng nay, đoàn công tác đã đến thăm và làm việc với tỉnh về nhiều nội dung.", "agency_prefix"),
+])
+def test_inline_cuts_at_the_lead(raw, expected, reason):
+    doc = clean_document(read_bytes_document("t", (raw + "\n\n" + LONG).encode("utf-8")))
+    assert doc.text.split("\n")[0] == expected
+    assert reason in {e.reason for e in doc.edits}
+
+
+def test_editor_note_and_end_mark():
+    out = clean("Bí thư Tỉnh ủy tọa đàm với học viên Học viện Quốc phòng - đã psts 7.12", LONG, LONG2 + "/.")
+    assert out[0] == "Bí thư Tỉnh ủy tọa đàm với học viên Học viện Quốc phòng"
+    assert out[-1].endswith("năm qua.")
+
+
+def test_metadata_is_collected():
+    doc = clean_document(read_bytes_document("t", f" date 2025-04 TPO - {LONG}\n{LONG2}\nNhật Minh".encode()))
+    assert doc.metadata == {"date": "2025-04", "agency": "TPO", "author": "Nhật Minh"}
+    doc = clean_document(read_bytes_document("t", f"{TITLE}\n\nTTO - {LONG}\n{LONG2}".encode()))
+    assert doc.metadata == {"title": TITLE, "agency": "TTO"}
+
+
+def test_nearby_repeat_goes_but_a_lead_quoted_later_stays():
+    lead = "Các bạn hãy cố lên, hãy nghĩ đến tình yêu của mình, hãy đem trái tim chân thành mà thuyết phục gia đình."
+    out = clean(TITLE, lead, lead, LONG)
+    assert out.count(lead) == 1
+    out = clean(TITLE, lead, LONG, LONG2, "Anh Trung thân mến,", LONG + " Thêm.", lead, LONG2 + " Hết.")
+    assert out.count(lead) == 2
