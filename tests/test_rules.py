@@ -129,3 +129,40 @@ def test_nearby_repeat_goes_but_a_lead_quoted_later_stays():
     assert out.count(lead) == 1
     out = clean(TITLE, lead, LONG, LONG2, "Anh Trung thân mến,", LONG + " Thêm.", lead, LONG2 + " Hết.")
     assert out.count(lead) == 2
+
+
+# Look-alikes found by auditing 3,000 unlabelled corpus documents (VNTC, baomoi, VFND).
+
+def test_heading_restated_by_the_paragraph_under_it_stays():
+    out = clean(TITLE, LONG, "Bảo vệ quyền sở hữu của trẻ",
+                "Tài sản và quyền cá nhân khá quan trọng đối với trẻ. Nên bảo vệ quyền sở hữu của trẻ bằng cách "
+                "hỏi ý kiến trẻ trước khi cho người khác mượn đồ chơi của trẻ, kể cả anh chị em trong nhà.")
+    assert "Bảo vệ quyền sở hữu của trẻ" in out
+
+
+def test_a_standfirst_that_the_first_paragraph_repeats_stays():
+    sapo = "Chính phủ yêu cầu Bộ Giao thông tiếp tục rà soát, có giải pháp giảm phí tại một số trạm thu phí BOT."
+    out = clean(TITLE, sapo, "Tại phiên họp Chính phủ thường kỳ tháng 5, " + sapo[0].lower() + sapo[1:] + " " + LONG)
+    assert sapo in out
+
+
+def test_a_paragraph_that_lost_its_full_stop_stays():
+    for line in [
+        "Hôm nay, TAND TP HCM đã tuyên phạt hai bị cáo quốc tịch Trung Quốc mức án 12 tháng tù cho tội lừa đảo chiếm đoạt tài sản",
+        "Đây là một bước đi được đánh giá là khá quyết liệt của lãnh đạo thành phố nhằm giải quyết tình trạng nhiều giám đốc doanh nghiệp nhà nước đang vin vào đủ thứ lý do",
+        "Đông y cũng cho rằng lê có vị ngọt, hơi chua, tính mát có tác dụng tạo nước bọt, nhuận táo, thanh nhiệt, tiêu đờm nên chữa được các chứng khát nước, nước bọt ít, ho khan",
+    ]:
+        assert line in clean(TITLE, LONG, line, LONG2), line
+
+
+def test_results_tables_and_address_lists_stay():
+    for line in ["Hà Nội: 96 Lò Đúc, ĐT: 9716 229, email: info@example.vn",
+                 "Bưu Điện - QK 7: 2-3 Cần Thơ - TT Huế: 1-1 Tiền Giang - QK 5: 1-0 Thanh Hoá - TMN.CSG: 1-2"]:
+        assert line in clean(TITLE, LONG, line, LONG2), line
+
+
+@pytest.mark.parametrize("lead", ["PGS-TS Đoàn Thị Băng Tâm cho biết: nghiên cứu mới đã hoàn thành.",
+                                  "VN-Index tăng mạnh trong phiên sáng nay nhờ nhóm cổ phiếu ngân hàng.",
+                                  "SCH-S250 có bộ phận camera đôi và đèn flash cực nhạy."])
+def test_hyphenated_names_are_not_agency_tags(lead):
+    assert clean(TITLE, lead, LONG)[1] == lead

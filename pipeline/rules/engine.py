@@ -63,6 +63,7 @@ class Pack:
     caption: dict[str, Any]
     caption_credit: re.Pattern
     caption_opening: re.Pattern
+    body_opening: re.Pattern
 
 
 @functools.lru_cache(maxsize=None)
@@ -99,6 +100,7 @@ def load_pack(name: str = "vi") -> Pack:
         caption=cap,
         caption_credit=_compile(cap.get("credit", r"(?!)")),
         caption_opening=_compile(cap.get("opening", r"(?!)")),
+        body_opening=_compile(cap.get("body_opening", r"(?!)")),
     )
 
 
@@ -200,8 +202,8 @@ def find_boilerplate(text: str, pack: Pack) -> Findings:
     _related_blocks(body, pack)
     _line_rules(body, pack)
     _link_lists(body, pack)
-    _captions(body, pack)
     _bylines(body, pack, found)
+    _captions(body, pack, title)
 
     dropped = [ln for ln in content if ln.reason and ln.reason != "keep"]
     spans = {(ln.start, ln.nl) for ln in dropped}
@@ -310,11 +312,11 @@ def _line_rules(body: list[Line], pack: Pack) -> None:
 def _link_lists(body: list[Line], pack: Pack) -> None:
     """Lists of other headlines: indented link lines, and 'A / B' headline pairs."""
     for k, ln in enumerate(body):
-        if ln.reason or k == 0:
+        if ln.reason:
             continue
         t = ln.text
         indented = ln.raw[:2] in ("  ", "\t") or ln.raw[:1] == "\t"
-        if indented and 3 <= ln.words <= 25 and not _ends_sentence(t, pack):
+        if k > 0 and indented and 3 <= ln.words <= 25 and not _ends_sentence(t, pack):
             ln.reason, ln.rule = "related_news", "indented_links"
             continue
         parts = [p.strip() for p in t.split(" / ")]
@@ -322,63 +324,116 @@ def _link_lists(body: list[Line], pack: Pack) -> None:
             ln.reason, ln.rule = "related_news", "headline_pairs"
 
 
-def _captions(body: list[Line], pack: Pack) -> None:
+def _captions(body: list[Line], pack: Pack, title: Line | None) -> None:
     cap = pack.caption
-    long_words = pack.long_words
-    n_long = sum(1 for ln in body if _is_body(ln, pack))
     free = [ln for ln in body if ln.reason is None]
+    first = free[0] if free else None
 
-    for k, ln in enumerate(free):
+    # Strong signals: a photo credit at the end, an opening only captions use.
+    for ln in free:
         t = ln.text
-        if not t:
-            continue
         m = pack.caption_credit.search(t)
         if m and len(words(t[: m.start()])) <= 45:
             ln.reason, ln.rule = "caption", "photo_credit"
-            continue
-        if pack.caption_opening.search(t) and ln.words <= 45:
+        elif pack.caption_opening.search(t) and ln.words <= 45:
             ln.reason, ln.rule = "caption", "caption_opening"
-            continue
-        # Between paragraphs, a line with no full stop that is too long for a heading.
-        if not _ends_sentence(t, pack) and t[-1:] not in ",-–" and not t.startswith(("-", "•", "*", "+")):
-            ws = words(t)
-            single = not _SENTENCE_BREAK_RE.search(t)
-            if single and ln.words <= 50 and k + 1 < len(free) and (
-                ln.words >= cap.get("no_stop_min_words", 13)
-                or ln.words >= cap.get("no_stop_min_words_names", 8) and _cap_ratio(ws) >= cap.get("names_ratio", 0.5)
-            ):
-                ln.reason, ln.rule = "caption", "between_paragraphs"
-                continue
-        # A shorter line that restates a neighbouring paragraph.
-        if 5 <= ln.words <= 40:
-            grams = _trigrams(t)
-            for j in (k - 1, k + 1):
-                if 0 <= j < len(free) and free[j].words > ln.words and grams:
-                    other = _trigrams(free[j].text)
-                    if len(grams & other) / len(grams) >= cap.get("restates", 0.8):
-                        ln.reason, ln.rule = "caption", "restates_neighbour"
-                        break
 
-    # Runs of short one-sentence lines between long paragraphs, in a photo-story layout.
-    if n_long < 3:
+    # A shorter line that restates a neighbouring paragraph (not the lead: a lead that
+    # the first paragraph repeats is a standfirst, and it stays).
+    free = [ln for ln in body if ln.reason is None]
+    for k, ln in enumerate(free):
+        if ln is first or not 5 <= ln.words <= 40 or not ln.text.endswith((".", "…")):
+            continue  # a heading restated by the paragraph under it has no full stop
+        grams = _trigrams(ln.text)
+        for j in (k - 1, k + 1):
+            if 0 <= j < len(free) and free[j].words > ln.words and grams:
+                if len(grams & _trigrams(free[j].text)) / len(grams) >= cap.get("restates", 0.8):
+                    ln.reason, ln.rule = "caption", "restates_neighbour"
+                    break
+
+    # Lines with no full stop, too long for a heading, standing between paragraphs.
+    free = [ln for ln in body if ln.reason is None]
+    cand = [
+        _no_stop_caption_like(ln, pack, cap) if ln is not first
+        else _repeats_title(ln, title) and _no_stop_caption_like(ln, pack, cap, repeats_title=True)
+        for ln in free
+    ]
+    position = {id(ln): i for i, ln in enumerate(body)}
+    for run in _runs(free, cand):
+        before = run[0] - 1
+        after = run[-1] + 1
+        if after < len(free):
+            closed = _paragraph_like(free[after], pack)
+        else:  # at the end only when a byline or source line follows: the article's own end
+            rest = body[position[id(free[run[-1]])] + 1 :]
+            closed = bool(rest) and rest[0].reason in ("byline", "source_line", "related_news")
+        if (before >= 0 and _paragraph_like(free[before], pack) or run[0] == 0 and title is not None) and closed:
+            for k in run:
+                free[k].reason, free[k].rule = "caption", "between_paragraphs"
+
+    # Short one-sentence lines between long paragraphs, in a photo-story layout (several).
+    if sum(1 for ln in body if _is_body(ln, pack)) < 3:
         return
     free = [ln for ln in body if ln.reason is None]
-    runs = []
-    k = 0
-    while k < len(free):
-        if _short_caption_like(free[k], pack, cap):
-            j = k
-            while j + 1 < len(free) and _short_caption_like(free[j + 1], pack, cap):
-                j += 1
-            if k > 0 and j + 1 < len(free) and _is_body(free[k - 1], pack) and _is_body(free[j + 1], pack):
-                runs.append(free[k : j + 1])
-            k = j + 1
-        else:
-            k += 1
+    cand = [_short_caption_like(ln, pack, cap) for ln in free]
+    runs = [
+        run for run in _runs(free, cand)
+        if run[0] > 0 and run[-1] + 1 < len(free) and _is_body(free[run[0] - 1], pack) and _is_body(free[run[-1] + 1], pack)
+    ]
     if len(runs) >= 2:
         for run in runs:
-            for ln in run:
-                ln.reason, ln.rule = "caption", "short_between_paragraphs"
+            for k in run:
+                free[k].reason, free[k].rule = "caption", "short_between_paragraphs"
+
+
+def _repeats_title(ln: Line, title: Line | None) -> bool:
+    """A photo at the top often carries the headline as its caption."""
+    if title is None:
+        return False
+    tg = _trigrams(title.text)
+    return bool(tg) and len(tg & _trigrams(ln.text)) / len(tg) >= 0.5
+
+
+def _runs(items: list, flags: list[bool]) -> list[list[int]]:
+    runs, cur = [], []
+    for k, f in enumerate(flags):
+        if f:
+            cur.append(k)
+        elif cur:
+            runs.append(cur)
+            cur = []
+    if cur:
+        runs.append(cur)
+    return runs
+
+
+def _paragraph_like(ln: Line, pack: Pack) -> bool:
+    return ln.words >= 20 and _ends_sentence(ln.text, pack)
+
+
+def _no_stop_caption_like(ln: Line, pack: Pack, cap: dict, repeats_title: bool = False) -> bool:
+    """A caption-shaped line: no full stop, one clause, heading-length or longer.
+
+    ``repeats_title``: the line restates the headline (a lead photo's caption), which is
+    evidence enough that a quote at its start or its length do not make it prose.
+    """
+    t = ln.text
+    if not t or _ends_sentence(t, pack) or t[-1] in ",-–" or ":" in t:
+        return False
+    if t[0] in "-•*+" or t[0] in "\"“'‘(" and not repeats_title:
+        return False
+    if _SENTENCE_BREAK_RE.search(t) or not 1 <= ln.words <= cap.get("no_stop_max_words", 45):
+        return False
+    if pack.body_opening.match(t) and not repeats_title:
+        return False
+    ratio = _cap_ratio(words(t))
+    if repeats_title:
+        return ln.words >= cap.get("no_stop_min_words_names", 10)
+    if ln.words > cap.get("no_stop_plain_max_words", 25) and not (t.count(",") >= 2 and ratio >= 0.3):
+        return False  # a long line with no full stop is a paragraph missing its stop, unless it lists names and titles
+    return ln.words >= cap.get("no_stop_min_words", 13) or (
+        ln.words >= cap.get("no_stop_min_words_names", 8) and ratio >= cap.get("names_ratio", 0.5)
+    )
 
 
 def _short_caption_like(ln: Line, pack: Pack, cap: dict) -> bool:
