@@ -5,12 +5,12 @@ from .documents import Document, Op
 from .rules import find_boilerplate, load_pack
 
 
-def strip_boilerplate(doc: Document, pack_name: str = "vi") -> Document:
+def strip_boilerplate(doc: Document, pack_name: str = "vi", disabled: frozenset[str] = frozenset()) -> Document:
     if doc.status == "rejected":
         return doc
     pack = load_pack(pack_name)
     et = doc.edited()
-    found = find_boilerplate(et.text, pack)
+    found = find_boilerplate(et.text, pack, disabled)
     et.apply(Op(c.start, c.end, "", c.reason, c.rule) for c in found.cuts)
     doc.update(et)
     for key, value in found.metadata.items():

@@ -231,6 +231,13 @@ class EditedText:
                     swallowed.add(id(e))  # wholly deleted: its own reason no longer shows
             elif n == 0 and cs < pc < ce:
                 inner_deletions.append((pc, e))
+        if op.replacement == "":
+            # A deleted line takes the white-space repairs inside it along (a CR of its CRLF).
+            for pc, e in list(inner_deletions):
+                if e.reason == "whitespace":
+                    inner_deletions.remove((pc, e))
+                    merged.append(e)
+                    swallowed.add(id(e))
         if op.replacement == "" and not merged and inner_deletions:
             # Split a pure deletion around earlier deletions it contains.
             bounds = [cs] + [pc for pc, _ in inner_deletions] + [ce]

@@ -34,6 +34,8 @@ def manifest_record(doc: Document, clean: str | None, raw_path: str | None = Non
     if "duplicate_of" in doc.info:
         rec["duplicate_of"] = doc.info["duplicate_of"]
         rec["similarity"] = doc.info.get("similarity")
+    if "flags" in doc.info:
+        rec["flags"] = doc.info["flags"]
     rec["edits"] = [e.to_json() for e in doc.edits]
     return rec
 

@@ -37,9 +37,16 @@ class cleaning(luigi.Config):
     """Settings from luigi.cfg ``[cleaning]``; they are part of every output's fingerprint."""
 
     rule_pack = luigi.Parameter(default="vi", description="rule pack name or path to a .toml file")
+    disabled_reasons = luigi.Parameter(default="", description="comma-separated reasons whose rules are off, e.g. caption")
     repeat_threshold = luigi.FloatParameter(default=0.8, description="similarity at which a nearby line is a repeat")
     repeat_window = luigi.IntParameter(default=3, description="how many lines back a repeat may stand")
     max_bytes = luigi.IntParameter(default=64 * 1024 * 1024, description="largest input file read, in bytes")
+    num_perm = luigi.IntParameter(default=128, description="MinHash permutations")
+    dedup_threshold = luigi.FloatParameter(default=0.8, description="estimated Jaccard for a near-duplicate")
+    lsh_threshold = luigi.FloatParameter(default=0.6, description="LSH tuning threshold (below dedup_threshold, for recall)")
+    dedup_min_words = luigi.IntParameter(default=8, description="shorter lines are not compared across documents")
+    boilerplate_min_docs = luigi.IntParameter(default=5, description="a paragraph in this many documents is template text")
+    dedup_action = luigi.ChoiceParameter(default="remove", choices=["remove", "flag"], description="remove, or only flag in the manifest")
     progress = luigi.BoolParameter(default=True, description="print one line per finished shard")
 
 
@@ -47,7 +54,9 @@ def settings_digest() -> str:
     """Settings plus the package's own code and rule packs: change either, rerun."""
     c = cleaning()
     h = hashlib.sha256()
-    h.update(dumps({k: getattr(c, k) for k in ("rule_pack", "repeat_threshold", "repeat_window", "max_bytes")}).encode())
+    keys = ("rule_pack", "disabled_reasons", "repeat_threshold", "repeat_window", "max_bytes", "num_perm", "dedup_threshold",
+            "lsh_threshold", "dedup_min_words", "boilerplate_min_docs", "dedup_action")
+    h.update(dumps({k: getattr(c, k) for k in keys}).encode())
     root = Path(__file__).parent
     for p in sorted(root.rglob("*")):
         if p.suffix in (".py", ".toml") and "__pycache__" not in p.parts:
@@ -147,36 +156,103 @@ class StripShard(_ShardTask):
         return RepairShard(**self.shard_args())
 
     def transform(self, docs):
-        pack = cleaning().rule_pack
-        return (strip_boilerplate(d, pack) for d in docs)
+        c = cleaning()
+        disabled = frozenset(r.strip() for r in c.disabled_reasons.split(",") if r.strip())
+        return (strip_boilerplate(d, c.rule_pack, disabled) for d in docs)
+
+
+def dedup_settings() -> corpus.DedupSettings:
+    c = cleaning()
+    from .dedup.minhash import lsh_params
+
+    bands, rows = lsh_params(c.lsh_threshold, c.num_perm)
+    return corpus.DedupSettings(
+        num_perm=c.num_perm, threshold=c.dedup_threshold, bands=bands, rows=rows,
+        min_words=c.dedup_min_words, boilerplate_min_docs=c.boilerplate_min_docs, action=c.dedup_action,
+    )
 
 
 class SignShard(_ShardTask):
-    """Signatures for corpus-wide duplicate detection."""
+    """MinHash signatures of each paragraph and document, and their LSH band hashes."""
 
     stage = "sign"
 
     def requires(self):
         return StripShard(**self.shard_args())
 
+    def output(self):
+        return {
+            "sigs": luigi.LocalTarget(self.stage_path(ext="npz"), format=luigi.format.Nop),
+            "doc_bands": luigi.LocalTarget(self.stage_path(ext="doc_bands.npy"), format=luigi.format.Nop),
+            "para_bands": luigi.LocalTarget(self.stage_path(ext="para_bands.npy"), format=luigi.format.Nop),
+        }
+
     def run(self):
-        with self.output().open("w") as out:
-            for doc in _read_docs(self.input().path):
-                sig = corpus.document_signature(doc)
-                if sig:
-                    out.write(dumps(sig) + "\n")
+        import numpy as np
+
+        from .dedup.minhash import MinHasher
+
+        t0 = time.perf_counter()
+        st = dedup_settings()
+        arrays = corpus.sign_documents(_read_docs(self.input().path), st, MinHasher(st.num_perm))
+        out = self.output()
+        for key in ("doc_bands", "para_bands"):  # bands apart, so a band task maps one row
+            with out[key].open("w") as f:
+                np.save(f, arrays.pop(key))
+        with out["sigs"].open("w") as f:
+            np.savez(f, **arrays)
+        _progress(f"sign    shard {self.shard + 1}/{self.n_shards}: {len(arrays['doc_ids'])} documents, "
+                  f"{len(arrays['para_doc'])} paragraphs in {time.perf_counter() - t0:.2f} s")
 
 
-class NearDuplicates(luigi.Task):
-    """Corpus-wide: which documents repeat an earlier one, and which copy is kept."""
-
+class _CorpusTask(luigi.Task):
     input_dir = luigi.Parameter()
     output_dir = luigi.Parameter()
     fingerprint = luigi.Parameter()
     shards = luigi.ListParameter(significant=False)  # shard_args dicts
 
-    def requires(self):
+    def signs(self):
         return [SignShard(**dict(s)) for s in self.shards]
+
+
+class BandBuckets(_CorpusTask):
+    """One LSH band over the whole corpus: items whose band hashes collide are candidates."""
+
+    band = luigi.IntParameter()
+
+    def requires(self):
+        return self.signs()
+
+    def output(self):
+        return luigi.LocalTarget(
+            os.path.join(self.output_dir, STAGES, "bands", f"{self.band:03d}-{self.fingerprint}.npz"), format=luigi.format.Nop
+        )
+
+    def run(self):
+        import numpy as np
+
+        pairs = {}
+        for kind in ("doc", "para"):
+            cols = []
+            for s, target in zip(self.shards, self.input()):
+                bands = np.load(target[f"{kind}_bands"].path, mmap_mode="r")
+                col = np.asarray(bands[self.band])
+                cols.append((corpus.gid(s["shard"], np.arange(len(col))), col))
+            pairs[kind] = corpus.band_candidates(cols)
+        with self.output().open("w") as f:
+            np.savez(f, doc_pairs=pairs["doc"], para_pairs=pairs["para"])
+
+
+class NearDuplicates(_CorpusTask):
+    """Confirm candidates, cluster them, and write one decision file per shard."""
+
+    def requires(self):
+        st = dedup_settings()
+        return {
+            "bands": [BandBuckets(input_dir=self.input_dir, output_dir=self.output_dir, fingerprint=self.fingerprint,
+                                  shards=self.shards, band=b) for b in range(st.bands)],
+            "signs": self.signs(),
+        }
 
     def output(self):
         return luigi.LocalTarget(
@@ -184,16 +260,27 @@ class NearDuplicates(luigi.Task):
         )
 
     def run(self):
-        def sigs():
-            for target in self.input():
-                with target.open("r") as f:
-                    for line in f:
-                        yield json.loads(line)
+        import numpy as np
 
-        decisions = corpus.decide(sigs())
+        t0 = time.perf_counter()
+        st = dedup_settings()
+        doc_pairs, para_pairs = [], []
+        for target in self.input()["bands"]:
+            with np.load(target.path) as z:
+                doc_pairs.append(z["doc_pairs"])
+                para_pairs.append(z["para_pairs"])
+        shards = {}
+        for s, target in zip(self.shards, self.input()["signs"]):
+            with np.load(target["sigs"].path) as z:
+                shards[s["shard"]] = {k: z[k] for k in z.files}
+        decisions = corpus.decide(shards, np.concatenate(doc_pairs), np.concatenate(para_pairs), st)
+        flat = {doc_id: d for per in decisions.values() for doc_id, d in per.items()}
         with self.output().open("w") as out:
-            out.write(json.dumps(decisions, ensure_ascii=False, sort_keys=True))
-        _progress(f"dedup   corpus: {len(decisions)} duplicate documents")
+            out.write(json.dumps(flat, ensure_ascii=False, sort_keys=True))
+        n_docs = sum(1 for d in flat.values() if "duplicate_of" in d)
+        n_paras = sum(len(d.get("paragraphs", [])) for d in flat.values())
+        _progress(f"dedup   corpus: {n_docs} duplicate documents, {n_paras} repeated paragraphs "
+                  f"({st.bands} bands x {st.rows} rows) in {time.perf_counter() - t0:.2f} s")
 
 
 class EmitShard(_ShardTask):
@@ -226,12 +313,8 @@ class EmitShard(_ShardTask):
         out_root = Path(self.output_dir)
         manifest, cleaned = [], []
         for doc in _read_docs(self.input()["docs"].path):
+            corpus.apply_decision(doc, decisions.get(doc.id), c.dedup_action)
             chain.finish_document(doc, c.repeat_threshold, c.repeat_window)
-            dup = decisions.get(doc.id)
-            if dup and doc.status == "ok":
-                doc.status = "duplicate"
-                doc.info["duplicate_of"] = dup["duplicate_of"]
-                doc.info["similarity"] = dup["similarity"]
             clean = doc.text if doc.status != "rejected" else None
             raw_path = None
             if doc.status != "rejected":

@@ -1,45 +1,298 @@
-"""Corpus-wide duplicates: which documents repeat an earlier one.
+"""Corpus-wide near-duplicates, map-reduce style and bounded in memory.
 
-This first version finds exact repeats (same normalised text after boilerplate removal);
-the kept copy is the earliest by date, then by id, so it never depends on listing order,
-shard size or worker count.
+1. ``sign_documents`` (per shard): MinHash signatures of every paragraph (a non-blank line
+   of the text left after the rules) and of the whole document (the union of its paragraphs'
+   shingles, so its signature is the element-wise minimum of theirs), plus LSH band hashes.
+2. ``band_candidates`` (per band): items whose band hashes collide are candidate pairs
+   (each bucket is a star around its first item, so pairs grow linearly).
+3. ``decide`` (once): candidates are confirmed by estimated Jaccard, joined with union-find,
+   and turned into per-document decisions. The kept copy is the earliest by date, then by id:
+   it never depends on listing order, shard size or worker count.
+
+A paragraph found in ``boilerplate_min_docs`` or more documents (of one site, when the site is
+known) is template text and goes everywhere (``repeated_boilerplate``). One shared by fewer
+documents stays in the first and goes from the others (``duplicate``). A whole document that
+nearly repeats an earlier one is marked ``duplicate``.
 """
 from __future__ import annotations
 
-import hashlib
+from dataclasses import dataclass
 from typing import Any, Iterable
 
+import numpy as np
+
 from ..documents import Document
-from .shingles import normalize
+from .minhash import MinHasher, band_hashes, estimated_jaccard
+from .shingles import shingles
 
 
-def document_signature(doc: Document) -> dict[str, Any] | None:
-    if doc.status == "rejected":
-        return None
-    norm = normalize(doc.text)
-    if not norm:
-        return None
+@dataclass(frozen=True)
+class DedupSettings:
+    num_perm: int = 128
+    threshold: float = 0.8  # confirmed similarity (estimated Jaccard) for a duplicate
+    bands: int = 18
+    rows: int = 7
+    min_words: int = 8  # shorter lines are not compared across documents
+    boilerplate_min_docs: int = 5
+    action: str = "remove"  # or "flag"
+
+
+_WORD_SPLIT = str.split
+
+
+def _paragraphs(doc: Document):
+    """(current start, current end, raw start, raw end, text) of each content line."""
+    et = doc.edited()
+    text = et.text
+    pos = 0
+    for part in text.split("\n"):
+        start, end = pos, pos + len(part)
+        pos = end + 1
+        if part.strip():
+            yield start, end, et, part
+
+
+def sign_documents(docs: Iterable[Document], settings: DedupSettings, hasher: MinHasher) -> dict[str, np.ndarray]:
+    """Signatures and band hashes of one shard's documents and paragraphs, as arrays."""
+    doc_ids, doc_dates, doc_sites, doc_rawlen = [], [], [], []
+    para_doc, para_cur, para_raw, para_sets, para_words, para_compare = [], [], [], [], [], []
+    for doc in docs:
+        if doc.status == "rejected":
+            continue
+        d = len(doc_ids)
+        doc_ids.append(doc.id)
+        doc_dates.append(str(doc.metadata.get("date") or ""))
+        doc_sites.append(str(doc.metadata.get("sitename") or doc.metadata.get("hostname") or ""))
+        doc_rawlen.append(len(doc.raw))
+        for start, end, et, part in _paragraphs(doc):
+            sh = shingles(part)
+            if not sh:
+                continue
+            nwords = len(_WORD_SPLIT(part))
+            para_doc.append(d)
+            para_cur.append((start, end))
+            para_raw.append((et.raw_offset(start, True), et.raw_offset(end, False)))
+            para_sets.append(sh)
+            para_words.append(nwords)
+            para_compare.append(nwords >= settings.min_words)
+    psig = hasher.signatures(para_sets) if para_sets else np.zeros((0, settings.num_perm), np.uint32)
+    dsig = np.full((len(doc_ids), settings.num_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)
+    pdoc = np.asarray(para_doc, dtype=np.int64)
+    if len(pdoc):
+        np.minimum.at(dsig, pdoc, psig)  # the union's signature is the minimum of the parts'
+    compare = np.asarray(para_compare, dtype=bool)
+    has_text = np.zeros(len(doc_ids), dtype=bool)
+    if len(pdoc):
+        has_text[pdoc] = True
     return {
-        "id": doc.id,
-        "date": str(doc.metadata.get("date") or ""),
-        "hash": hashlib.blake2b(norm.encode("utf-8"), digest_size=16).hexdigest(),
+        "doc_ids": np.asarray(doc_ids, dtype=str),
+        "doc_dates": np.asarray(doc_dates, dtype=str),
+        "doc_sites": np.asarray(doc_sites, dtype=str),
+        "doc_rawlen": np.asarray(doc_rawlen, dtype=np.int64),
+        "doc_has_text": has_text,
+        "doc_sig": dsig,
+        "para_doc": pdoc,
+        "para_cur": np.asarray(para_cur, dtype=np.int64).reshape(-1, 2),
+        "para_raw": np.asarray(para_raw, dtype=np.int64).reshape(-1, 2),
+        "para_words": np.asarray(para_words, dtype=np.int64),
+        "para_compare": compare,
+        "para_sig": psig,
+        "doc_bands": band_hashes(dsig, settings.bands, settings.rows),
+        "para_bands": band_hashes(psig, settings.bands, settings.rows),
     }
 
 
-def _order(sig: dict[str, Any]) -> tuple:
-    return (sig["date"] == "", sig["date"], sig["id"])  # dated first, earliest first
+def band_candidates(columns: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Candidate pairs (global item ids) from one band: ``columns`` is [(ids, hashes)] per shard."""
+    if not columns:
+        return np.zeros((0, 2), dtype=np.int64)
+    ids = np.concatenate([c[0] for c in columns])
+    hashes = np.concatenate([c[1] for c in columns])
+    if len(ids) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    order = np.lexsort((ids, hashes))  # by hash, then by id: deterministic buckets
+    h, i = hashes[order], ids[order]
+    same = h[1:] == h[:-1]
+    if not same.any():
+        return np.zeros((0, 2), dtype=np.int64)
+    # star: pair every bucket member with the bucket's first (smallest id) item
+    starts = np.flatnonzero(np.concatenate(([True], ~same)))
+    first_of = np.repeat(starts, np.diff(np.concatenate((starts, [len(h)]))))
+    members = np.flatnonzero(np.concatenate(([False], same)))
+    return np.stack([i[first_of[members]], i[members]], axis=1)
 
 
-def decide(signatures: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for sig in signatures:
-        groups.setdefault(sig["hash"], []).append(sig)
-    decisions: dict[str, dict[str, Any]] = {}
-    for members in groups.values():
-        if len(members) < 2:
+def gid(shard: int, local: np.ndarray | int):
+    return (np.int64(shard) << np.int64(32)) | np.asarray(local, dtype=np.int64)
+
+
+def split_gid(g: int) -> tuple[int, int]:
+    return int(g) >> 32, int(g) & 0xFFFFFFFF
+
+
+class _UnionFind:
+    def __init__(self):
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        p = self.parent.setdefault(x, x)
+        while p != x:
+            self.parent[x] = self.parent.setdefault(p, p)
+            x, p = p, self.parent[p]
+        return p
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            lo, hi = min(ra, rb), max(ra, rb)
+            self.parent[hi] = lo
+
+    def groups(self) -> list[list[int]]:
+        out: dict[int, list[int]] = {}
+        for x in self.parent:
+            out.setdefault(self.find(x), []).append(x)
+        return [sorted(v) for _, v in sorted(out.items())]
+
+
+def _order_key(date: str, doc_id: str) -> tuple:
+    return (date == "", date, doc_id)  # dated documents first, earliest first, then id
+
+
+def decide(shards: dict[int, dict[str, np.ndarray]], doc_pairs: np.ndarray, para_pairs: np.ndarray,
+           settings: DedupSettings) -> dict[int, dict[str, dict[str, Any]]]:
+    """Per shard, per document id: {"duplicate_of", "similarity"} and/or {"paragraphs": [...]}."""
+    out: dict[int, dict[str, dict[str, Any]]] = {s: {} for s in shards}
+
+    def doc_field(g: int, field: str):
+        s, i = split_gid(g)
+        return shards[s][field][i]
+
+    def sim(kind: str, a: int, b: int) -> float:
+        (sa, ia), (sb, ib) = split_gid(a), split_gid(b)
+        return estimated_jaccard(shards[sa][f"{kind}_sig"][ia], shards[sb][f"{kind}_sig"][ib])
+
+    # 1. whole documents
+    uf = _UnionFind()
+    for a, b in _unique_pairs(doc_pairs):
+        if doc_field(a, "doc_has_text") and doc_field(b, "doc_has_text") and sim("doc", a, b) >= settings.threshold:
+            uf.union(a, b)
+    dup_docs: set[int] = set()
+    for group in uf.groups():
+        if len(group) < 2:
             continue
-        members.sort(key=_order)
-        kept = members[0]["id"]
-        for m in members[1:]:
-            decisions[m["id"]] = {"duplicate_of": {"id": kept}, "similarity": 1.0}
-    return decisions
+        kept = min(group, key=lambda g: _order_key(doc_field(g, "doc_dates"), doc_field(g, "doc_ids")))
+        for g in group:
+            if g == kept:
+                continue
+            s_ = sim("doc", g, kept)
+            if s_ < settings.threshold:
+                continue  # joined through a third document only: not close enough to the kept one
+            dup_docs.add(g)
+            s, i = split_gid(g)
+            out[s].setdefault(doc_field(g, "doc_ids"), {}).update({
+                "duplicate_of": {"id": doc_field(kept, "doc_ids"), "start": 0, "end": int(doc_field(kept, "doc_rawlen"))},
+                "similarity": round(s_, 4),
+            })
+
+    # 2. paragraphs across documents (duplicate documents take no part: they are left out whole)
+    def para_docgid(p: int) -> int:
+        s, i = split_gid(p)
+        return int(gid(s, shards[s]["para_doc"][i]))
+
+    uf = _UnionFind()
+    for a, b in _unique_pairs(para_pairs):
+        (sa, ia), (sb, ib) = split_gid(a), split_gid(b)
+        if not (shards[sa]["para_compare"][ia] and shards[sb]["para_compare"][ib]):
+            continue
+        da, db = para_docgid(a), para_docgid(b)
+        if da == db or da in dup_docs or db in dup_docs:
+            continue  # repeats inside one document are the within-document stage's job
+        if sim("para", a, b) >= settings.threshold:
+            uf.union(a, b)
+    for group in uf.groups():
+        by_doc: dict[int, list[int]] = {}
+        for p in group:
+            by_doc.setdefault(para_docgid(p), []).append(p)
+        if len(by_doc) < 2:
+            continue
+        sites: dict[str, set[int]] = {}
+        for d in by_doc:
+            sites.setdefault(str(doc_field(d, "doc_sites")), set()).add(d)
+        boiler_docs = set().union(*(ds for ds in sites.values() if len(ds) >= settings.boilerplate_min_docs)) if sites else set()
+        rest = [d for d in by_doc if d not in boiler_docs]
+        for d in sorted(boiler_docs):
+            for p in by_doc[d]:
+                _add_para(out, shards, p, d, "repeated_boilerplate", "minhash_template", None,
+                          {"documents": len(by_doc)})
+        if len(rest) < 2:
+            continue
+        kept_doc = min(rest, key=lambda g: _order_key(doc_field(g, "doc_dates"), doc_field(g, "doc_ids")))
+        kept_p = by_doc[kept_doc][0]
+        ks, ki = split_gid(kept_p)
+        ref = {"id": doc_field(kept_doc, "doc_ids"),
+               "start": int(shards[ks]["para_raw"][ki][0]), "end": int(shards[ks]["para_raw"][ki][1])}
+        for d in rest:
+            if d == kept_doc:
+                continue
+            for p in by_doc[d]:
+                s_ = sim("para", p, kept_p)
+                if s_ >= settings.threshold:
+                    _add_para(out, shards, p, d, "duplicate", "minhash_shared_paragraph", ref, {"similarity": round(s_, 4)})
+    for per_shard in out.values():
+        for rec in per_shard.values():
+            if "paragraphs" in rec:
+                rec["paragraphs"].sort(key=lambda x: x["start"])
+    return out
+
+
+def _add_para(out, shards, p: int, d: int, reason: str, rule: str, ref, extra: dict) -> None:
+    s, i = split_gid(p)
+    start, end = (int(x) for x in shards[s]["para_cur"][i])
+    doc_id = shards[s]["doc_ids"][split_gid(d)[1]]
+    item = {"start": start, "end": end, "reason": reason, "rule": rule, **extra}
+    if ref is not None:
+        item["duplicate_of"] = ref
+    out[s].setdefault(doc_id, {}).setdefault("paragraphs", []).append(item)
+
+
+def _unique_pairs(pairs: np.ndarray):
+    if len(pairs) == 0:
+        return []
+    p = np.sort(pairs, axis=1)
+    p = np.unique(p, axis=0)
+    return [(int(a), int(b)) for a, b in p if a != b]
+
+
+def apply_decision(doc: Document, decision: dict[str, Any] | None, action: str = "remove") -> Document:
+    """Turn this document's corpus-wide decision into edits (or flags, with action='flag')."""
+    from ..documents import Op
+
+    if not decision or doc.status == "rejected":
+        return doc
+    flags = []
+    if "duplicate_of" in decision:
+        if action == "remove":
+            doc.status = "duplicate"
+            doc.info["duplicate_of"] = decision["duplicate_of"]
+            doc.info["similarity"] = decision["similarity"]
+        else:
+            flags.append({"reason": "duplicate", "rule": "minhash_document", "duplicate_of": decision["duplicate_of"],
+                          "similarity": decision["similarity"]})
+    paras = decision.get("paragraphs", [])
+    if paras:
+        et = doc.edited()
+        text = et.text
+        ops = []
+        for p in paras:
+            end = p["end"] + 1 if text[p["end"] : p["end"] + 1] == "\n" else p["end"]
+            extra = {k: v for k, v in p.items() if k not in ("start", "end", "reason", "rule")}
+            if action == "remove":
+                ops.append(Op(p["start"], end, "", p["reason"], p["rule"], extra or None))
+            else:
+                flags.append({"start": et.raw_offset(p["start"]), "end": et.raw_offset(p["end"], False),
+                              "reason": p["reason"], "rule": p["rule"], **extra})
+        et.apply(ops)
+        doc.update(et)
+    if flags:
+        doc.info["flags"] = flags
+    return doc

@@ -180,8 +180,11 @@ def _trigrams(s: str) -> set[tuple[str, ...]]:
 # --- the engine ------------------------------------------------------------------------------
 
 
-def find_boilerplate(text: str, pack: Pack) -> Findings:
-    """What to cut from ``text`` and why, plus metadata (title, date, agency, author)."""
+def find_boilerplate(text: str, pack: Pack, disabled: frozenset[str] = frozenset()) -> Findings:
+    """What to cut from ``text`` and why, plus metadata (title, date, agency, author).
+
+    ``disabled``: reasons (e.g. ``caption``) whose rules are switched off.
+    """
     found = Findings()
     lines = split_lines(text)
     content = [ln for ln in lines if ln.raw.strip()]
@@ -205,7 +208,8 @@ def find_boilerplate(text: str, pack: Pack) -> Findings:
     _bylines(body, pack, found)
     _captions(body, pack, title)
 
-    dropped = [ln for ln in content if ln.reason and ln.reason != "keep"]
+    dropped = [ln for ln in content if ln.reason and ln.reason != "keep" and ln.reason not in disabled]
+    found.cuts = [c for c in found.cuts if c.reason not in disabled]
     spans = {(ln.start, ln.nl) for ln in dropped}
     # In-line cuts inside a dropped line are moot: the whole line goes.
     found.cuts = [c for c in found.cuts if not any(s <= c.start and c.end <= e for s, e in spans)]

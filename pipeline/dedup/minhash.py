@@ -1,0 +1,89 @@
+"""MinHash signatures in numpy batches, bit-identical to datasketch.
+
+``MinHasher.signatures`` gives, for a batch of shingle sets, exactly what
+``datasketch.MinHash.bulk(sets, num_perm, seed, hashfunc=xxh32_intdigest)`` gives over the
+UTF-8 encoded shingles (datasketch 2.x, ``affine32`` scheme), computed for the whole batch at
+once: the permutations are made once, not per paragraph. ``lean`` turns a row back into a
+datasketch ``LeanMinHash`` for anything that wants the library's own objects.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import xxhash
+
+_EMPTY = np.uint32(0xFFFFFFFF)
+
+
+def fmix32(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+class MinHasher:
+    def __init__(self, num_perm: int = 128, seed: int = 1):
+        from datasketch import MinHash
+
+        self.num_perm, self.seed = num_perm, seed
+        a, b = MinHash(num_perm=num_perm, seed=seed).permutations
+        self.a = np.asarray(a, dtype=np.uint32)
+        self.b = np.asarray(b, dtype=np.uint32)
+
+    def signatures(self, sets: Sequence[set[str]], chunk: int = 64) -> np.ndarray:
+        n = len(sets)
+        out = np.full((n, self.num_perm), _EMPTY, dtype=np.uint32)
+        lens = np.fromiter((len(s) for s in sets), np.int64, n)
+        total = int(lens.sum())
+        if total == 0:
+            return out
+        flat = np.fromiter((xxhash.xxh32_intdigest(t.encode("utf-8")) for s in sets for t in s), np.uint32, total)
+        flat = fmix32(flat)
+        offs = np.concatenate(([0], np.cumsum(lens)))
+        with np.errstate(over="ignore"):
+            for s in range(0, n, chunk):
+                e = min(s + chunk, n)
+                rows = [i for i in range(s, e) if lens[i] > 0]
+                if not rows:
+                    continue
+                seg = flat[offs[s] : offs[e]]
+                hv = self.a[:, None] * seg[None, :] + self.b[:, None]  # uint32 wraps: mod 2^32
+                starts = offs[rows] - offs[s]
+                out[rows] = np.minimum.reduceat(hv, starts, axis=1).T
+        return out
+
+    def lean(self, row: np.ndarray):
+        from datasketch import LeanMinHash
+
+        return LeanMinHash(seed=self.seed, hashvalues=row, scheme="affine32")
+
+
+def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.count_nonzero(a == b)) / a.shape[-1]
+
+
+def lsh_params(threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weight: float = 0.5) -> tuple[int, int]:
+    """Bands and rows from datasketch's own optimiser."""
+    from datasketch.lsh import _optimal_param
+
+    return _optimal_param(threshold, num_perm, fp_weight, fn_weight)
+
+
+_MULT = np.uint64(0x9E3779B97F4A7C15)
+
+
+def band_hashes(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """(bands, n) uint64: one hash per band of ``rows`` signature values."""
+    n = sigs.shape[0]
+    out = np.zeros((bands, n), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(bands):
+            h = np.full(n, np.uint64(j + 1) * _MULT, dtype=np.uint64)
+            for k in range(rows):
+                h = (h ^ sigs[:, j * rows + k].astype(np.uint64)) * _MULT
+                h ^= h >> np.uint64(29)
+            out[j] = h
+    return out

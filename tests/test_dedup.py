@@ -1,0 +1,114 @@
+"""Near-duplicates: MinHash as datasketch computes it, within documents and across the corpus."""
+import json
+import shutil
+
+import numpy as np
+import pytest
+import xxhash
+from datasketch import MinHash
+
+from conftest import run_cleanall
+from pipeline.dedup.minhash import MinHasher
+from pipeline.dedup.shingles import shingles
+
+
+def test_numpy_signatures_equal_datasketch(fixtures):
+    texts = [p.read_text(encoding="utf-8") for p in sorted((fixtures / "dev" / "raw").glob("*.txt"))]
+    sets = [shingles(t) for t in texts] + [shingles(l) for t in texts for l in t.split("\n")[:5]]
+    ours = MinHasher(128, seed=1).signatures(sets)
+    ref = MinHash.bulk([[s.encode() for s in x] for x in sets], num_perm=128, seed=1, hashfunc=xxhash.xxh32_intdigest)
+    assert np.array_equal(ours, np.stack([m.hashvalues for m in ref]))
+
+
+def test_vietnamese_shingles_keep_tones():
+    assert shingles("ma má mà mả mã mạ") != shingles("ma ma ma ma ma ma")
+
+
+def test_without_caption_rules_the_repeat_stage_drops_the_second_copy(fixtures, tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(fixtures / "seeds" / "003_1e4782921429b962.txt", src)
+    cfg = tmp_path / "nocaption.cfg"
+    cfg.write_text("[cleaning]\ndisabled_reasons = caption,related_news\n")
+    run_cleanall(src, tmp_path / "out", env={"LUIGI_CONFIG_PATH": str(cfg)})
+    rec = json.loads((tmp_path / "out" / "manifest.jsonl").read_text(encoding="utf-8"))
+    dups = [e for e in rec["edits"] if e["reason"] == "duplicate"]
+    removed = [e["text"].strip() for e in dups]
+    assert any(t.endswith("Hữu Nghị Quan (Trung Quốc). (Ảnh: ĐVCC)") for t in removed)
+    assert any(t.startswith("Lạng Sơn phát triển bền vững") for t in removed)
+    for e in dups:  # each points at the kept first copy, which reads the same
+        ref = e["duplicate_of"]
+        assert ref["id"] == rec["id"] and ref["end"] <= e["start"]
+    clean = (tmp_path / "out" / "clean" / "003_1e4782921429b962.txt").read_text(encoding="utf-8")
+    assert clean.count("Lạng Sơn phát triển bền vững kinh tế - xã hội, tăng cường quốc phòng, an ninh. (Ảnh: ĐVCC)") == 1
+
+
+BODY = [
+    "Trong bối cảnh tình hình thế giới biến động phức tạp với nhiều khó khăn, thách thức, tỉnh đã chỉ đạo quyết liệt các cấp, các ngành tập trung thực hiện nghiêm túc các giải pháp thúc đẩy tăng trưởng kinh tế.",
+    "Cụ thể, kinh tế của tỉnh phát triển khá toàn diện, tốc độ tăng trưởng tổng sản phẩm trên địa bàn đạt 7%, đạt mục tiêu đề ra; hoạt động sản xuất công nghiệp và thương mại tiếp tục tăng trưởng.",
+    "Công tác chuyển đổi số được chú trọng, đồng thời ghi nhận nhiều kết quả nổi bật; tỉnh triển khai quyết liệt, đồng bộ và hiệu quả công tác cải cách hành chính, tập trung vào cải cách thủ tục hành chính.",
+]
+TEMPLATE = "Mọi thông tin phản ánh xin gửi về hộp thư của tòa soạn hoặc gọi đường dây nóng của chúng tôi để được hỗ trợ kịp thời."
+SHARED = "Theo báo cáo của ngành chức năng, trong năm qua toàn tỉnh đã xảy ra hơn ba trăm vụ tai nạn giao thông làm chết và bị thương nhiều người."
+
+
+def _article(i: int, extra: list[str]) -> str:
+    own = f"Bài số {i} nói về chủ đề riêng thứ {i} với những chi tiết riêng biệt không lặp lại ở bất kỳ bài nào khác trong kho dữ liệu số {i * 7}."
+    return "\n\n".join([f"Tiêu đề bài viết số {i}", own, *extra, f"Đoạn kết của bài {i}: mọi số liệu {i * 13} và {i * 17} đều là riêng của bài này."]) + "\n"
+
+
+@pytest.fixture
+def planted(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(7):
+        extra = [TEMPLATE] if i < 6 else []
+        if i in (2, 4):
+            extra.append(SHARED)
+        (src / f"doc{i}.txt").write_text(_article(i, extra), encoding="utf-8")
+    base = "\n\n".join(["Tỉnh tận dụng thời cơ phát triển kinh tế", *BODY]) + "\n"
+    (src / "a_original.txt").write_text(base, encoding="utf-8")
+    (src / "b_copy.txt").write_text(base.replace("khá toàn diện", "rất toàn diện"), encoding="utf-8")
+    return src
+
+
+def _by_id(out):
+    return {r["id"]: r for r in map(json.loads, (out / "manifest.jsonl").read_text(encoding="utf-8").splitlines())}
+
+
+def test_corpus_duplicates_templates_and_shared_paragraphs(planted, tmp_path):
+    out = tmp_path / "out"
+    run_cleanall(planted, out)
+    recs = _by_id(out)
+    assert recs["b_copy"]["status"] == "duplicate"
+    assert recs["b_copy"]["duplicate_of"]["id"] == "a_original" and recs["b_copy"]["similarity"] >= 0.8
+    assert recs["a_original"]["status"] == "ok"
+    kept_ids = [json.loads(l)["id"] for l in (out / "clean.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert "b_copy" not in kept_ids and (out / "clean" / "b_copy.txt").exists()
+    for i in range(6):  # in six documents: template text, gone everywhere
+        assert TEMPLATE not in (out / "clean" / f"doc{i}.txt").read_text(encoding="utf-8")
+        assert any(e["reason"] == "repeated_boilerplate" for e in recs[f"doc{i}"]["edits"])
+    # shared by two: stays in the first, goes from the second with a pointer to the kept copy
+    assert SHARED in (out / "clean" / "doc2.txt").read_text(encoding="utf-8")
+    assert SHARED not in (out / "clean" / "doc4.txt").read_text(encoding="utf-8")
+    e = [e for e in recs["doc4"]["edits"] if e["reason"] == "duplicate"][0]
+    ref = e["duplicate_of"]
+    raw2 = (planted / "doc2.txt").read_text(encoding="utf-8")
+    assert ref["id"] == "doc2" and raw2[ref["start"]:ref["end"]] == SHARED
+
+
+def test_decisions_do_not_depend_on_shard_size_or_workers(planted, tmp_path):
+    run_cleanall(planted, tmp_path / "a", "--shard-size", "1000")
+    run_cleanall(planted, tmp_path / "b", "--shard-size", "2", "--workers", "2")
+    for name in ("manifest.jsonl", "clean.jsonl"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_flag_mode_leaves_the_text_alone(planted, tmp_path):
+    cfg = tmp_path / "flag.cfg"
+    cfg.write_text("[cleaning]\ndedup_action = flag\n")
+    run_cleanall(planted, tmp_path / "out", env={"LUIGI_CONFIG_PATH": str(cfg)})
+    recs = _by_id(tmp_path / "out")
+    assert recs["b_copy"]["status"] == "ok" and recs["b_copy"]["flags"][0]["reason"] == "duplicate"
+    assert TEMPLATE in (tmp_path / "out" / "clean" / "doc0.txt").read_text(encoding="utf-8")
+    assert any(f["reason"] == "repeated_boilerplate" for f in recs["doc0"]["flags"])
