@@ -34,7 +34,14 @@ def finish_document(doc: Document, repeat_threshold: float = 0.8, repeat_window:
     et.apply(layout_ops(et.text))
     doc.update(et)
     if not et.text.strip():
-        doc.reject("nothing was left after cleaning: every line was removed as boilerplate")
+        sources = [e.extra["duplicate_of"]["id"] for e in doc.edits
+                   if e.extra and "duplicate_of" in e.extra and e.extra["duplicate_of"].get("id") != doc.id]
+        if sources:  # every line repeats other documents: the document is a duplicate
+            doc.status = "duplicate"
+            doc.info["duplicate_of"] = {"id": max(set(sources), key=lambda i: (sources.count(i), i))}
+            doc.info["similarity"] = None
+        else:
+            doc.reject("nothing was left after cleaning: every line was removed as boilerplate")
     return doc
 
 

@@ -30,6 +30,7 @@ from .shingles import shingles
 class DedupSettings:
     num_perm: int = 128
     threshold: float = 0.8  # confirmed similarity (estimated Jaccard) for a duplicate
+    containment: float = 0.9  # or: this much of the smaller document lies in the larger one
     bands: int = 18
     rows: int = 7
     min_words: int = 8  # shorter lines are not compared across documents
@@ -76,6 +77,9 @@ def sign_documents(docs: Iterable[Document], settings: DedupSettings, hasher: Mi
             para_words.append(nwords)
             para_compare.append(nwords >= settings.min_words)
     psig = hasher.signatures(para_sets) if para_sets else np.zeros((0, settings.num_perm), np.uint32)
+    doc_size = np.zeros(len(doc_ids), dtype=np.int64)  # shingles per document (sum over its lines)
+    if para_doc:
+        np.add.at(doc_size, np.asarray(para_doc, dtype=np.int64), [len(x) for x in para_sets])
     dsig = np.full((len(doc_ids), settings.num_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)
     pdoc = np.asarray(para_doc, dtype=np.int64)
     if len(pdoc):
@@ -90,6 +94,7 @@ def sign_documents(docs: Iterable[Document], settings: DedupSettings, hasher: Mi
         "doc_sites": np.asarray(doc_sites, dtype=str),
         "doc_rawlen": np.asarray(doc_rawlen, dtype=np.int64),
         "doc_has_text": has_text,
+        "doc_size": doc_size,
         "doc_sig": dsig,
         "para_doc": pdoc,
         "para_cur": np.asarray(para_cur, dtype=np.int64).reshape(-1, 2),
@@ -171,10 +176,22 @@ def decide(shards: dict[int, dict[str, np.ndarray]], doc_pairs: np.ndarray, para
         (sa, ia), (sb, ib) = split_gid(a), split_gid(b)
         return estimated_jaccard(shards[sa][f"{kind}_sig"][ia], shards[sb][f"{kind}_sig"][ib])
 
+    def doc_match(a: int, b: int) -> float | None:
+        """Similarity when the two documents are near-duplicates: close, or one inside the other."""
+        j = sim("doc", a, b)
+        if j >= settings.threshold:
+            return j
+        na, nb = int(doc_field(a, "doc_size")), int(doc_field(b, "doc_size"))
+        if j >= 0.5 and min(na, nb) > 0:
+            inter = j * (na + nb) / (1 + j)  # |A ∩ B| from the Jaccard and the set sizes
+            if inter / min(na, nb) >= settings.containment:
+                return j
+        return None
+
     # 1. whole documents
     uf = _UnionFind()
     for a, b in _unique_pairs(doc_pairs):
-        if doc_field(a, "doc_has_text") and doc_field(b, "doc_has_text") and sim("doc", a, b) >= settings.threshold:
+        if doc_field(a, "doc_has_text") and doc_field(b, "doc_has_text") and doc_match(a, b) is not None:
             uf.union(a, b)
     dup_docs: set[int] = set()
     for group in uf.groups():
@@ -184,8 +201,8 @@ def decide(shards: dict[int, dict[str, np.ndarray]], doc_pairs: np.ndarray, para
         for g in group:
             if g == kept:
                 continue
-            s_ = sim("doc", g, kept)
-            if s_ < settings.threshold:
+            s_ = doc_match(g, kept)
+            if s_ is None:
                 continue  # joined through a third document only: not close enough to the kept one
             dup_docs.add(g)
             s, i = split_gid(g)
