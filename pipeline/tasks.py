@@ -1,9 +1,10 @@
 """The Luigi shell: shards, ordering, resuming and writing. No cleaning logic lives here.
 
-    ReadShard ─▶ RepairShard ─▶ StripShard ─▶ SignShard ─┐
-                                        │                ├─▶ NearDuplicates (corpus-wide)
+    ReadShard ─▶ RepairShard ─▶ StripShard ─▶ SignShard ─▶ BandBuckets (one per band)
+                                        │                            │
+                                        │                  NearDuplicates (corpus-wide)
                                         └──────────────▶ EmitShard ◀─┘
-                                                             └─▶ CleanAll (merge, summary)
+                                                             └─▶ CleanAll (merge, summary, index/)
 
 Each shard task's output name carries a fingerprint of its inputs (path, size, mtime) and of
 the settings and code, so a rerun with nothing changed does nothing and a changed input reruns
@@ -205,14 +206,49 @@ class SignShard(_ShardTask):
                   f"{len(arrays['para_doc'])} paragraphs in {time.perf_counter() - t0:.2f} s")
 
 
+INDEX = "index"
+
+
+def prior_index(against: str) -> list[dict[str, Any]]:
+    """The dedup index an earlier run left in ``against``/index/, as extra read-only shards."""
+    if not against:
+        return []
+    folder = Path(against) / INDEX
+    if not folder.is_dir():
+        raise FileNotFoundError(f"--against {against}: no {INDEX}/ folder there (run CleanAll into it first)")
+    out = []
+    for k, npz in enumerate(sorted(folder.glob("*.npz"))):
+        stem = npz.with_suffix("")
+        out.append({"shard": corpus.PRIOR_SHARD_BASE + k, "run": str(Path(against)), "sigs": str(npz),
+                    "doc_bands": f"{stem}.doc_bands.npy", "para_bands": f"{stem}.para_bands.npy"})
+    return out
+
+
+def prior_fingerprint(against: str) -> str:
+    h = hashlib.sha256(against.encode())
+    for p in prior_index(against):
+        for key in ("sigs", "doc_bands", "para_bands"):
+            st = os.stat(p[key])
+            h.update(f"{p[key]}\0{st.st_size}\0{st.st_mtime_ns}".encode())
+    return h.hexdigest()[:16]
+
+
 class _CorpusTask(luigi.Task):
     input_dir = luigi.Parameter()
     output_dir = luigi.Parameter()
     fingerprint = luigi.Parameter()
     shards = luigi.ListParameter(significant=False)  # shard_args dicts
+    against = luigi.Parameter(default="", significant=False)  # its state is in the fingerprint
 
     def signs(self):
         return [SignShard(**dict(s)) for s in self.shards]
+
+    def sign_files(self) -> list[dict[str, Any]]:
+        """This run's shards and an earlier run's index, as {shard, sigs, doc_bands, para_bands}."""
+        inputs = self.input()["signs"] if isinstance(self.input(), dict) else self.input()
+        own = [{"shard": s["shard"], "sigs": t["sigs"].path, "doc_bands": t["doc_bands"].path,
+                "para_bands": t["para_bands"].path} for s, t in zip(self.shards, inputs)]
+        return own + prior_index(self.against)
 
 
 class BandBuckets(_CorpusTask):
@@ -232,12 +268,15 @@ class BandBuckets(_CorpusTask):
         import numpy as np
 
         pairs = {}
+        files = self.sign_files()
         for kind in ("doc", "para"):
             cols = []
-            for s, target in zip(self.shards, self.input()):
-                bands = np.load(target[f"{kind}_bands"].path, mmap_mode="r")
+            for f in files:
+                bands = np.load(f[f"{kind}_bands"], mmap_mode="r")
+                if bands.shape[0] <= self.band:
+                    raise ValueError(f"{f[f'{kind}_bands']} has {bands.shape[0]} bands; the settings differ from that run's")
                 col = np.asarray(bands[self.band])
-                cols.append((corpus.gid(s["shard"], np.arange(len(col))), col))
+                cols.append((corpus.gid(f["shard"], np.arange(len(col))), col))
             pairs[kind] = corpus.band_candidates(cols)
         with self.output().open("w") as f:
             np.savez(f, doc_pairs=pairs["doc"], para_pairs=pairs["para"])
@@ -250,7 +289,7 @@ class NearDuplicates(_CorpusTask):
         st = dedup_settings()
         return {
             "bands": [BandBuckets(input_dir=self.input_dir, output_dir=self.output_dir, fingerprint=self.fingerprint,
-                                  shards=self.shards, band=b) for b in range(st.bands)],
+                                  shards=self.shards, against=self.against, band=b) for b in range(st.bands)],
             "signs": self.signs(),
         }
 
@@ -269,11 +308,24 @@ class NearDuplicates(_CorpusTask):
             with np.load(target.path) as z:
                 doc_pairs.append(z["doc_pairs"])
                 para_pairs.append(z["para_pairs"])
+        doc_pairs, para_pairs = np.concatenate(doc_pairs), np.concatenate(para_pairs)
+        # Memory stays bounded: of the signatures, only rows that are in a candidate pair are kept.
+        need = {"doc_sig": _needed_rows(doc_pairs), "para_sig": _needed_rows(para_pairs)}
         shards = {}
-        for s, target in zip(self.shards, self.input()["signs"]):
-            with np.load(target["sigs"].path) as z:
-                shards[s["shard"]] = {k: z[k] for k in z.files}
-        decisions = corpus.decide(shards, np.concatenate(doc_pairs), np.concatenate(para_pairs), st)
+        for f in self.sign_files():
+            with np.load(f["sigs"]) as z:
+                arrays = {k: z[k] for k in z.files if k not in need}
+                for key, rows in need.items():
+                    local = rows.get(f["shard"], [])
+                    if local:
+                        sig = z[key]
+                        arrays[key] = {i: sig[i] for i in local}
+                    else:
+                        arrays[key] = {}
+            if "run" in f:
+                arrays["run"] = f["run"]
+            shards[f["shard"]] = arrays
+        decisions = corpus.decide(shards, doc_pairs, para_pairs, st)
         flat = {doc_id: d for per in decisions.values() for doc_id, d in per.items()}
         with self.output().open("w") as out:
             out.write(json.dumps(flat, ensure_ascii=False, sort_keys=True))
@@ -289,13 +341,14 @@ class EmitShard(_ShardTask):
     stage = "emit"
     dedup_fingerprint = luigi.Parameter()
     all_shards = luigi.ListParameter(significant=False)
+    against = luigi.Parameter(default="", significant=False)
 
     def requires(self):
         return {
             "docs": StripShard(**self.shard_args()),
             "dedup": NearDuplicates(
                 input_dir=self.input_dir, output_dir=self.output_dir,
-                fingerprint=self.dedup_fingerprint, shards=self.all_shards,
+                fingerprint=self.dedup_fingerprint, shards=self.all_shards, against=self.against,
             ),
         }
 
@@ -337,6 +390,7 @@ class CleanAll(luigi.Task):
     input_dir = luigi.Parameter(default="seeds", description="folder of raw documents (.txt, .html, ...)")
     output_dir = luigi.Parameter(default="work", description="folder for clean/, clean.jsonl, manifest.jsonl")
     shard_size = luigi.IntParameter(default=1000, description="documents per shard task")
+    against = luigi.Parameter(default="", description="an earlier run's output dir: deduplicate against its index/")
 
     def _plan(self):
         if getattr(self, "_plan_cache", None) is None:
@@ -356,13 +410,16 @@ class CleanAll(luigi.Task):
                     "shard": k, "n_shards": n, "fingerprint": h.hexdigest()[:16],
                     "files": [[i.id, i.relpath, i.size, i.mtime_ns, i.outside] for i in part],
                 })
-            run_fp = hashlib.sha256("".join(s["fingerprint"] for s in shards).encode() + settings.encode()).hexdigest()[:16]
+            prior = prior_fingerprint(str(self.against)) if self.against else ""
+            run_fp = hashlib.sha256(
+                "".join(s["fingerprint"] for s in shards).encode() + settings.encode() + prior.encode()
+            ).hexdigest()[:16]
             self._plan_cache = (shards, run_fp, len(inputs), skipped)
         return self._plan_cache
 
     def requires(self):
         shards, run_fp, _, _ = self._plan()
-        return [EmitShard(**s, dedup_fingerprint=run_fp, all_shards=shards) for s in shards]
+        return [EmitShard(**s, dedup_fingerprint=run_fp, all_shards=shards, against=str(self.against)) for s in shards]
 
     def output(self):
         _, run_fp, _, _ = self._plan()
@@ -391,10 +448,40 @@ class CleanAll(luigi.Task):
         summary = tally(records)
         summary["skipped_hidden"] = skipped
         write_atomic(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+        _write_index(out / INDEX, [SignShard(**s).output() for s in shards])
         _prune_stages(out / STAGES, {s["fingerprint"] for s in shards} | {run_fp})
         with self.output().open("w") as f:
             f.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
         print(format_summary(summary, self.output_dir), flush=True)
+
+
+def _needed_rows(pairs) -> dict[int, list[int]]:
+    """Shard -> local row numbers that appear in candidate pairs."""
+    import numpy as np
+
+    out: dict[int, list[int]] = {}
+    for g in np.unique(pairs.reshape(-1)) if len(pairs) else []:
+        shard, local = corpus.split_gid(int(g))
+        out.setdefault(shard, []).append(local)
+    return out
+
+
+def _write_index(folder: Path, sign_outputs: list[dict]) -> None:
+    """This run's signatures and band hashes, for a later run's --against."""
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = set()
+    for k, out in enumerate(sign_outputs):
+        for key, suffix in (("sigs", ".npz"), ("doc_bands", ".doc_bands.npy"), ("para_bands", ".para_bands.npy")):
+            dest = folder / f"{k:05d}{suffix}"
+            wanted.add(dest.name)
+            tmp = folder / f".{dest.name}.tmp"
+            shutil.copyfile(out[key].path, tmp)
+            os.replace(tmp, dest)
+    for p in folder.iterdir():
+        if p.name not in wanted:
+            p.unlink()
 
 
 def _remove_stale(folder: Path, keep_ids: set[str]) -> None:

@@ -112,3 +112,22 @@ def test_flag_mode_leaves_the_text_alone(planted, tmp_path):
     assert recs["b_copy"]["status"] == "ok" and recs["b_copy"]["flags"][0]["reason"] == "duplicate"
     assert TEMPLATE in (tmp_path / "out" / "clean" / "doc0.txt").read_text(encoding="utf-8")
     assert any(f["reason"] == "repeated_boilerplate" for f in recs["doc0"]["flags"])
+
+
+def test_a_new_batch_is_deduplicated_against_an_earlier_run(planted, tmp_path):
+    first = tmp_path / "first"
+    run_cleanall(planted, first)
+    assert (first / "index").is_dir()
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    original = (planted / "a_original.txt").read_text(encoding="utf-8")
+    (batch / "0_again.txt").write_text(original.replace("khá toàn diện", "hết sức toàn diện"), encoding="utf-8")
+    (batch / "new.txt").write_text(_article(99, [SHARED]), encoding="utf-8")
+    second = tmp_path / "second"
+    run_cleanall(batch, second, "--against", str(first))
+    recs = _by_id(second)
+    assert set(recs) == {"0_again", "new"}  # only the new batch is decided
+    assert recs["0_again"]["status"] == "duplicate"
+    assert recs["0_again"]["duplicate_of"]["id"] == "a_original" and recs["0_again"]["duplicate_of"]["run"] == str(first)
+    e = [e for e in recs["new"]["edits"] if e["reason"] == "duplicate"][0]
+    assert e["duplicate_of"]["id"] == "doc2" and e["duplicate_of"]["run"] == str(first)

@@ -159,18 +159,32 @@ class _UnionFind:
         return [sorted(v) for _, v in sorted(out.items())]
 
 
-def _order_key(date: str, doc_id: str) -> tuple:
-    return (date == "", date, doc_id)  # dated documents first, earliest first, then id
+PRIOR_SHARD_BASE = 1 << 20  # shards of an earlier run's index (--against) are numbered from here
+
+
+def _order_key(date: str, doc_id: str, prior: bool = False) -> tuple:
+    """Earlier runs first, then dated documents, earliest first, then id."""
+    return (not prior, date == "", date, doc_id)
 
 
 def decide(shards: dict[int, dict[str, np.ndarray]], doc_pairs: np.ndarray, para_pairs: np.ndarray,
            settings: DedupSettings) -> dict[int, dict[str, dict[str, Any]]]:
     """Per shard, per document id: {"duplicate_of", "similarity"} and/or {"paragraphs": [...]}."""
-    out: dict[int, dict[str, dict[str, Any]]] = {s: {} for s in shards}
+    out: dict[int, dict[str, dict[str, Any]]] = {s: {} for s in shards if s < PRIOR_SHARD_BASE}
 
     def doc_field(g: int, field: str):
         s, i = split_gid(g)
         return shards[s][field][i]
+
+    def is_prior(g: int) -> bool:
+        return split_gid(g)[0] >= PRIOR_SHARD_BASE
+
+    def ref_of(g: int, start: int, end: int) -> dict[str, Any]:
+        ref = {"id": str(doc_field(g, "doc_ids")), "start": start, "end": end}
+        run = shards[split_gid(g)[0]].get("run")
+        if run is not None:
+            ref["run"] = str(run)  # kept in an earlier run's output (--against)
+        return ref
 
     def sim(kind: str, a: int, b: int) -> float:
         (sa, ia), (sb, ib) = split_gid(a), split_gid(b)
@@ -197,7 +211,7 @@ def decide(shards: dict[int, dict[str, np.ndarray]], doc_pairs: np.ndarray, para
     for group in uf.groups():
         if len(group) < 2:
             continue
-        kept = min(group, key=lambda g: _order_key(doc_field(g, "doc_dates"), doc_field(g, "doc_ids")))
+        kept = min(group, key=lambda g: _order_key(doc_field(g, "doc_dates"), doc_field(g, "doc_ids"), is_prior(g)))
         for g in group:
             if g == kept:
                 continue
@@ -206,8 +220,10 @@ def decide(shards: dict[int, dict[str, np.ndarray]], doc_pairs: np.ndarray, para
                 continue  # joined through a third document only: not close enough to the kept one
             dup_docs.add(g)
             s, i = split_gid(g)
-            out[s].setdefault(doc_field(g, "doc_ids"), {}).update({
-                "duplicate_of": {"id": doc_field(kept, "doc_ids"), "start": 0, "end": int(doc_field(kept, "doc_rawlen"))},
+            if is_prior(g):
+                continue  # an earlier run's documents are not decided again
+            out[s].setdefault(str(doc_field(g, "doc_ids")), {}).update({
+                "duplicate_of": ref_of(kept, 0, int(doc_field(kept, "doc_rawlen"))),
                 "similarity": round(s_, 4),
             })
 
@@ -238,18 +254,19 @@ def decide(shards: dict[int, dict[str, np.ndarray]], doc_pairs: np.ndarray, para
         boiler_docs = set().union(*(ds for ds in sites.values() if len(ds) >= settings.boilerplate_min_docs)) if sites else set()
         rest = [d for d in by_doc if d not in boiler_docs]
         for d in sorted(boiler_docs):
+            if is_prior(d):
+                continue
             for p in by_doc[d]:
                 _add_para(out, shards, p, d, "repeated_boilerplate", "minhash_template", None,
                           {"documents": len(by_doc)})
         if len(rest) < 2:
             continue
-        kept_doc = min(rest, key=lambda g: _order_key(doc_field(g, "doc_dates"), doc_field(g, "doc_ids")))
+        kept_doc = min(rest, key=lambda g: _order_key(doc_field(g, "doc_dates"), doc_field(g, "doc_ids"), is_prior(g)))
         kept_p = by_doc[kept_doc][0]
         ks, ki = split_gid(kept_p)
-        ref = {"id": doc_field(kept_doc, "doc_ids"),
-               "start": int(shards[ks]["para_raw"][ki][0]), "end": int(shards[ks]["para_raw"][ki][1])}
+        ref = ref_of(kept_doc, int(shards[ks]["para_raw"][ki][0]), int(shards[ks]["para_raw"][ki][1]))
         for d in rest:
-            if d == kept_doc:
+            if d == kept_doc or is_prior(d):
                 continue
             for p in by_doc[d]:
                 s_ = sim("para", p, kept_p)
@@ -265,7 +282,7 @@ def decide(shards: dict[int, dict[str, np.ndarray]], doc_pairs: np.ndarray, para
 def _add_para(out, shards, p: int, d: int, reason: str, rule: str, ref, extra: dict) -> None:
     s, i = split_gid(p)
     start, end = (int(x) for x in shards[s]["para_cur"][i])
-    doc_id = shards[s]["doc_ids"][split_gid(d)[1]]
+    doc_id = str(shards[s]["doc_ids"][split_gid(d)[1]])
     item = {"start": start, "end": end, "reason": reason, "rule": rule, **extra}
     if ref is not None:
         item["duplicate_of"] = ref
