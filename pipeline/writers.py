@@ -1,25 +1,28 @@
 """Atomic file output: a file is either complete or absent, never half-written."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, BinaryIO, Iterable, Iterator
 
 
 def dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
 
 
-def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
-    """Write through a temporary file in the same folder, then rename over the target."""
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike) -> Iterator[BinaryIO]:
+    """A binary file at a temporary name in the same folder, renamed over ``path`` on success."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:80]}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+            yield f
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -27,6 +30,11 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
+    with atomic_open(path) as f:
+        f.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
 def write_jsonl_atomic(path: str | os.PathLike, records: Iterable[Any]) -> int:
@@ -53,19 +61,7 @@ def safe_child(root: str | os.PathLike, relative: str, suffix: str = "") -> Path
 
 def concat_files(parts: Iterable[str | os.PathLike], dest: str | os.PathLike) -> None:
     """Concatenate part files into ``dest`` atomically, streaming (no whole-file buffer)."""
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for p in parts:
-                with open(p, "rb") as f:
-                    while chunk := f.read(1 << 20):
-                        out.write(chunk)
-        os.replace(tmp, dest)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_open(dest) as out:
+        for p in parts:
+            with open(p, "rb") as f:
+                shutil.copyfileobj(f, out, 1 << 20)
