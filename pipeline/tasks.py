@@ -29,7 +29,7 @@ from .dedup import corpus
 from .documents import Document
 from .provenance import clean_record, manifest_record, sha256_text, tally
 from .readers import InputFile, list_inputs, read_document
-from .writers import concat_files, dumps, safe_child, write_atomic, write_jsonl_atomic
+from .writers import atomic_open, concat_files, dumps, safe_child, write_atomic, write_jsonl_atomic
 
 STAGES = "_stages"
 
@@ -476,9 +476,8 @@ def _write_index(folder: Path, sign_outputs: list[dict]) -> None:
         for key, suffix in (("sigs", ".npz"), ("doc_bands", ".doc_bands.npy"), ("para_bands", ".para_bands.npy")):
             dest = folder / f"{k:05d}{suffix}"
             wanted.add(dest.name)
-            tmp = folder / f".{dest.name}.tmp"
-            shutil.copyfile(out[key].path, tmp)
-            os.replace(tmp, dest)
+            with open(out[key].path, "rb") as src, atomic_open(dest) as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
     for p in folder.iterdir():
         if p.name not in wanted:
             p.unlink()
