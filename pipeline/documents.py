@@ -140,10 +140,18 @@ class EditedText:
 
     def raw_offset(self, cur: int, at_start: bool = True) -> int:
         """Raw offset of a current offset (outside any edit touching it)."""
+        return self.mapper()(cur, at_start)
+
+    def mapper(self):
+        """``f(cur, at_start) -> raw offset``, with the piece table built once."""
         cur_starts, pieces = self._pieces()
-        i = max(bisect.bisect_right(cur_starts, cur) - 2, 0)
-        touched = [p for p in pieces[i:] if p[2] <= cur]
-        return self._map(cur, touched, at_start)
+
+        def to_raw(cur: int, at_start: bool = True) -> int:
+            i = max(bisect.bisect_right(cur_starts, cur) - 2, 0)
+            j = bisect.bisect_right(cur_starts, cur, lo=i)
+            return self._map(cur, pieces[i:j], at_start)
+
+        return to_raw
 
     def apply(self, ops: Iterable[Op]) -> None:
         ops = sorted(ops, key=lambda o: (o.start, o.end))

@@ -17,7 +17,6 @@ import unicodedata
 from dataclasses import dataclass
 
 import ftfy
-from ftfy.badness import BADNESS_RE
 from ftfy.chardata import CONTROL_CHARS
 
 from .documents import Op
@@ -184,21 +183,65 @@ def _checked(text: str, encoding: str) -> Decoded:
 
 # --- repair -------------------------------------------------------------------------------
 
-# What any of the ftfy fixers enabled above could act on. A line that matches none of it is
-# returned unchanged by ftfy, so it skips the call (the benchmark checks this on a corpus).
-_FTFY_SUSPECT = re.compile(
-    "|".join(
-        [
-            BADNESS_RE.pattern,
-            r"&",  # HTML entities
-            r"[\x80-\x9f]",  # C1 controls
-            r"[\ud800-\udfff]",  # surrogates
-            r"\x1b",  # terminal escapes
-            "[" + "".join(re.escape(chr(c)) for c in sorted(CONTROL_CHARS)) + "]",
-        ]
-    ),
-    BADNESS_RE.flags,
+def _unverbose(pattern: str) -> str:
+    """A re.VERBOSE pattern without its comments and layout white space."""
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            out.append(c)
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            out.append(c)
+            if pattern[i + 1 : i + 2] == "]":  # a ']' right after '[' is literal
+                out.append("]")
+                i += 1
+        elif c == "#":
+            j = pattern.find("\n", i)
+            i = len(pattern) if j < 0 else j
+            continue
+        elif not c.isspace():
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _badness_search():
+    """ftfy's mojibake detector (``is_bad``), run by RE2 when it is installed.
+
+    ftfy re-decodes a line only when its BADNESS_RE matches; that big alternation is the
+    slowest part of repair in Python's backtracking engine. RE2 runs the same pattern in linear
+    time. RE2's ``\\w`` and ``\\s`` are ASCII-only, so they are widened to Unicode classes:
+    RE2 then matches wherever Python's engine does (and perhaps more), so it is a safe filter.
+    """
+    from ftfy.badness import BADNESS_RE
+
+    try:
+        import re2
+    except ImportError:  # pragma: no cover - google-re2 is a declared dependency
+        return BADNESS_RE.search
+    pat = _unverbose(BADNESS_RE.pattern).replace("\\w", "[\\p{L}\\p{N}\\p{M}_]").replace(
+        "\\s", "[\\s\\p{Z}\\x0b\\x1c-\\x1f\\x85]")
+    return re2.compile(pat).search
+
+
+_BAD_SEARCH = _badness_search()
+
+# ftfy's other enabled fixers act only on these: entities, C1 and other control characters,
+# surrogates, terminal escapes. A line with none of them that BADNESS_RE does not flag is
+# returned unchanged by ftfy, so it skips the call (bench/speed.py checks this on a corpus).
+_FTFY_TRIGGERS = re.compile(
+    "[&\x80-\x9f\ud800-\udfff\x1b"
+    + "".join(re.escape(chr(c)) for c in sorted(CONTROL_CHARS))
+    + "]"
 )
+
+
 _ODD_SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 _ZERO_WIDTH = "\u200b\ufeff"
 _SPACE_MAP = {ord(c): " " for c in _ODD_SPACES} | {ord(c): None for c in _ZERO_WIDTH}
@@ -207,9 +250,11 @@ _BREAK_RE = re.compile("\r\n|\r|\u2028|\u2029|\n")
 
 
 def _needs_ftfy(line: str) -> bool:
-    if line.isascii():  # ftfy leaves ASCII alone but for entities and control characters
-        return "&" in line or _CONTROL_RE.search(line) is not None
-    return _FTFY_SUSPECT.search(line) is not None
+    if _FTFY_TRIGGERS.search(line):
+        return True
+    if line.isascii():  # ftfy's encoding fixes leave ASCII alone
+        return False
+    return _BAD_SEARCH(line) is not None
 
 
 def repair_line(line: str) -> tuple[str, list | None]:

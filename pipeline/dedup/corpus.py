@@ -23,7 +23,7 @@ import numpy as np
 
 from ..documents import Document
 from .minhash import MinHasher, band_hashes, estimated_jaccard
-from .shingles import shingles
+from .shingles import line_shingle_hashes
 
 
 @dataclass(frozen=True)
@@ -42,21 +42,22 @@ _WORD_SPLIT = str.split
 
 
 def _paragraphs(doc: Document):
-    """(current start, current end, raw start, raw end, text) of each content line."""
+    """(current start, current end, offset mapper, text) of each content line."""
     et = doc.edited()
-    text = et.text
+    to_raw = et.mapper()
     pos = 0
-    for part in text.split("\n"):
+    for part in et.text.split("\n"):
         start, end = pos, pos + len(part)
         pos = end + 1
         if part.strip():
-            yield start, end, et, part
+            yield start, end, to_raw, part
 
 
 def sign_documents(docs: Iterable[Document], settings: DedupSettings, hasher: MinHasher) -> dict[str, np.ndarray]:
     """Signatures and band hashes of one shard's documents and paragraphs, as arrays."""
     doc_ids, doc_dates, doc_sites, doc_rawlen = [], [], [], []
-    para_doc, para_cur, para_raw, para_sets, para_words, para_compare = [], [], [], [], [], []
+    para_doc, para_cur, para_raw, para_words, para_compare = [], [], [], [], []
+    flats, sizes = [], []
     for doc in docs:
         if doc.status == "rejected":
             continue
@@ -65,21 +66,30 @@ def sign_documents(docs: Iterable[Document], settings: DedupSettings, hasher: Mi
         doc_dates.append(str(doc.metadata.get("date") or ""))
         doc_sites.append(str(doc.metadata.get("sitename") or doc.metadata.get("hostname") or ""))
         doc_rawlen.append(len(doc.raw))
-        for start, end, et, part in _paragraphs(doc):
-            sh = shingles(part)
-            if not sh:
+        paras = list(_paragraphs(doc))
+        if not paras:
+            continue
+        flat, lens = line_shingle_hashes([p[3] for p in paras])
+        keep = lens > 0
+        offs = np.concatenate(([0], np.cumsum(lens)))
+        flats.append(np.concatenate([flat[offs[i] : offs[i + 1]] for i in np.flatnonzero(keep)]) if keep.any()
+                     else np.zeros(0, np.uint32))
+        sizes.append(lens[keep])
+        for (start, end, to_raw, part), k in zip(paras, keep.tolist()):
+            if not k:
                 continue
             nwords = len(_WORD_SPLIT(part))
             para_doc.append(d)
             para_cur.append((start, end))
-            para_raw.append((et.raw_offset(start, True), et.raw_offset(end, False)))
-            para_sets.append(sh)
+            para_raw.append((to_raw(start, True), to_raw(end, False)))
             para_words.append(nwords)
             para_compare.append(nwords >= settings.min_words)
-    psig = hasher.signatures(para_sets) if para_sets else np.zeros((0, settings.num_perm), np.uint32)
+    lens_all = np.concatenate(sizes) if sizes else np.zeros(0, np.int64)
+    flat_all = np.concatenate(flats) if flats else np.zeros(0, np.uint32)
+    psig = hasher.signatures_from_flat(flat_all, lens_all)
     doc_size = np.zeros(len(doc_ids), dtype=np.int64)  # shingles per document (sum over its lines)
     if para_doc:
-        np.add.at(doc_size, np.asarray(para_doc, dtype=np.int64), [len(x) for x in para_sets])
+        np.add.at(doc_size, np.asarray(para_doc, dtype=np.int64), lens_all)
     dsig = np.full((len(doc_ids), settings.num_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)
     pdoc = np.asarray(para_doc, dtype=np.int64)
     if len(pdoc):

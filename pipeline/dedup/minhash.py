@@ -55,6 +55,32 @@ class MinHasher:
                 out[rows] = np.minimum.reduceat(hv, starts, axis=1).T
         return out
 
+    def signatures_from_hashes(self, hashes: Sequence[np.ndarray], chunk: int = 64) -> np.ndarray:
+        """Signatures of sets given as uint32 token hashes: what datasketch computes with
+        ``MinHash(hashfunc=int).update_batch(tokens)`` for each set."""
+        lens = np.fromiter((len(h) for h in hashes), np.int64, len(hashes))
+        flat = np.concatenate(hashes) if len(hashes) else np.zeros(0, np.uint32)
+        return self.signatures_from_flat(flat, lens, chunk)
+
+    def signatures_from_flat(self, flat: np.ndarray, lens: np.ndarray, chunk: int = 64) -> np.ndarray:
+        """As ``signatures_from_hashes``, for sets laid end to end in ``flat`` with sizes ``lens``."""
+        n = len(lens)
+        out = np.full((n, self.num_perm), _EMPTY, dtype=np.uint32)
+        if int(lens.sum()) == 0:
+            return out
+        flat = fmix32(flat.astype(np.uint32, copy=False))
+        offs = np.concatenate(([0], np.cumsum(lens)))
+        with np.errstate(over="ignore"):
+            for s in range(0, n, chunk):
+                e = min(s + chunk, n)
+                rows = [i for i in range(s, e) if lens[i] > 0]
+                if not rows:
+                    continue
+                seg = flat[offs[s] : offs[e]]
+                hv = self.a[:, None] * seg[None, :] + self.b[:, None]
+                out[rows] = np.minimum.reduceat(hv, offs[rows] - offs[s], axis=1).T
+        return out
+
     def lean(self, row: np.ndarray):
         from datasketch import LeanMinHash
 

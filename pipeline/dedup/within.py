@@ -7,35 +7,48 @@ readers' letters) is not page furniture, so both stay.
 from __future__ import annotations
 
 from ..documents import Op
-from .shingles import jaccard, normalize, shingles
+from .shingles import jaccard, normalize, shingle_hashes
 
 
 def within_document_ops(text: str, threshold: float = 0.8, window: int = 3, min_chars: int = 20) -> list[Op]:
     """Drop a line that nearly repeats one of the ``window`` content lines before it."""
     ops: list[Op] = []
-    recent: list[tuple[int, int, str, set[str]]] = []  # (start, end, normalized, shingles)
+    recent: list[list] = []  # [start, end, stripped line, normalized or None, shingle hashes or None]
     pos = 0
     for part in text.split("\n"):
         start, end = pos, pos + len(part)
         nl = end + 1 if end < len(text) else end
         pos = nl
-        if not part.strip():
+        stripped = part.strip()
+        if not stripped:
             continue
-        norm = normalize(part)
-        if len(norm) < min_chars:
-            recent = (recent + [(start, end, norm, set())])[-window:]
-            continue
-        sh = shingles(part)
+        entry = [start, end, stripped, None, None]
         best = None
-        for r_start, r_end, r_norm, r_sh in recent:
-            sim = 1.0 if r_norm == norm else jaccard(sh, r_sh)
-            if sim >= threshold and (best is None or sim > best[2]):
-                best = (r_start, r_end, sim)
+        if len(stripped) >= min_chars:
+            for r in recent:
+                if r[2] == stripped:
+                    sim = 1.0
+                elif len(r[2]) >= min_chars and min(len(stripped), len(r[2])) >= threshold * max(len(stripped), len(r[2])):
+                    # lengths this close can reach the threshold: compare the texts properly
+                    for e in (entry, r):
+                        if e[3] is None:
+                            e[3] = normalize(e[2])
+                    if entry[3] == r[3]:
+                        sim = 1.0
+                    else:
+                        for e in (entry, r):
+                            if e[4] is None:
+                                e[4] = shingle_hashes(e[2])
+                        sim = jaccard(entry[4], r[4])
+                else:
+                    continue
+                if sim >= threshold and (best is None or sim > best[2]):
+                    best = (r[0], r[1], sim)
         if best:
             ops.append(Op(start, nl, "", "duplicate", "repeated_line",
                           {"duplicate_of": {"start": best[0], "end": best[1]}, "similarity": round(best[2], 4)}))
             continue
-        recent = (recent + [(start, end, norm, sh)])[-window:]
+        recent = (recent + [entry])[-window:]
     return ops
 
 
@@ -47,9 +60,11 @@ def remove_repeats(doc, threshold: float = 0.8, window: int = 3):
         return doc
     et = doc.edited()
     ops = []
+    to_raw = None
     for op in within_document_ops(et.text, threshold, window):
+        to_raw = to_raw or et.mapper()
         src = op.extra["duplicate_of"]
-        s, e = et.raw_offset(src["start"], True), et.raw_offset(src["end"], False)
+        s, e = to_raw(src["start"], True), to_raw(src["end"], False)
         ops.append(_Op(op.start, op.end, "", op.reason, op.rule,
                        {"duplicate_of": {"id": doc.id, "start": s, "end": e}, "similarity": op.extra["similarity"]}))
     et.apply(ops)

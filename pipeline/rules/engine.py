@@ -23,6 +23,7 @@ PACK_DIR = Path(__file__).parent / "packs"
 UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
 LOWER = "a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"
 _WORD_RE = re.compile(r"\w+(?:[-'’.]\w+)*")
+_TAIL = 240  # characters at the end of a line that end-anchored patterns may span
 _SENTENCE_BREAK_RE = re.compile(r"[.!?…]\s+[\"“(]?[" + UPPER + "0-9]")
 
 
@@ -48,6 +49,7 @@ class InlineRule:
     pattern: re.Pattern
     min_words_before: int = 0
     min_sentences_before: int = 0
+    requires: tuple[str, ...] = ()  # literals, one of which must be in the line (a cheap prefilter)
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,7 @@ def load_pack(name: str = "vi") -> Pack:
         blocks=tuple(line_rule(r) for r in cfg.get("block", [])),
         inline=tuple(
             InlineRule(r["id"], r["reason"], r["where"], _compile(r["pattern"], r.get("ignore_case", False)),
-                       r.get("min_words_before", 0), r.get("min_sentences_before", 0))
+                       r.get("min_words_before", 0), r.get("min_sentences_before", 0), tuple(r.get("requires", ())))
             for r in cfg.get("inline", [])
         ),
         caption=cap,
@@ -227,7 +229,11 @@ def _inline_cuts(content: list[Line], pack: Pack, found: Findings) -> None:
         targets = {"doc_start": [first], "lead": lead}.get(rule.where, content)
         for ln in targets:
             seg = ln.raw[ln.lo : ln.hi]
-            m = rule.pattern.search(seg)
+            if rule.requires and not any(lit in seg for lit in rule.requires):
+                continue
+            # line_end rules look at the tail only: anchored at $, they never need more
+            base = max(0, len(seg) - _TAIL) if rule.where == "line_end" else 0
+            m = rule.pattern.search(seg, base)
             if not m:
                 continue
             group = "cut" if "cut" in m.groupdict() and m.group("cut") is not None else 0
@@ -336,7 +342,7 @@ def _captions(body: list[Line], pack: Pack, title: Line | None) -> None:
     # Strong signals: a photo credit at the end, an opening only captions use.
     for ln in free:
         t = ln.text
-        m = pack.caption_credit.search(t)
+        m = pack.caption_credit.search(t, max(0, len(t) - _TAIL))
         if m and len(words(t[: m.start()])) <= 45:
             ln.reason, ln.rule = "caption", "photo_credit"
         elif pack.caption_opening.search(t) and ln.words <= 45:
