@@ -12,6 +12,7 @@ only what depends on it. Every file is written to a temporary name and renamed.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -79,6 +80,19 @@ def _read_docs(path: str) -> Iterator[Document]:
             yield Document.from_json(json.loads(line))
 
 
+@functools.lru_cache(maxsize=4)
+def load_plan(path: str) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def shard_args_from_plan(path: str) -> list[dict[str, Any]]:
+    plan = load_plan(path)
+    n = len(plan["shards"])
+    return [{"input_dir": plan["input_dir"], "output_dir": plan["output_dir"], "shard": k, "n_shards": n,
+             "fingerprint": sh["fingerprint"], "plan": path} for k, sh in enumerate(plan["shards"])]
+
+
 class _ShardTask(luigi.Task):
     """One shard of the input: a few hundred to a few thousand documents."""
 
@@ -87,7 +101,7 @@ class _ShardTask(luigi.Task):
     shard = luigi.IntParameter()
     n_shards = luigi.IntParameter(significant=False)
     fingerprint = luigi.Parameter(description="digest of this shard's inputs and the settings")
-    files = luigi.ListParameter(significant=False, description="[id, relpath, size, mtime_ns, outside] rows")
+    plan = luigi.Parameter(significant=False, description="the run's plan file: which inputs are in which shard")
 
     stage = ""
 
@@ -98,10 +112,11 @@ class _ShardTask(luigi.Task):
         return luigi.LocalTarget(self.stage_path(), format=luigi.format.UTF8)
 
     def shard_args(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("input_dir", "output_dir", "shard", "n_shards", "fingerprint", "files")}
+        return {k: getattr(self, k) for k in ("input_dir", "output_dir", "shard", "n_shards", "fingerprint", "plan")}
 
     def inputs(self) -> list[InputFile]:
-        return [InputFile(i, r, s, m, bool(o)) for i, r, s, m, o in self.files]
+        rows = load_plan(self.plan)["shards"][self.shard]["files"]
+        return [InputFile(i, r, s, m, bool(o)) for i, r, s, m, o in rows]
 
     def transform(self, docs: Iterator[Document]) -> Iterator[Document]:
         raise NotImplementedError
@@ -237,11 +252,15 @@ class _CorpusTask(luigi.Task):
     input_dir = luigi.Parameter()
     output_dir = luigi.Parameter()
     fingerprint = luigi.Parameter()
-    shards = luigi.ListParameter(significant=False)  # shard_args dicts
+    plan = luigi.Parameter(significant=False)
     against = luigi.Parameter(default="", significant=False)  # its state is in the fingerprint
 
+    @property
+    def shards(self) -> list[dict[str, Any]]:
+        return shard_args_from_plan(self.plan)
+
     def signs(self):
-        return [SignShard(**dict(s)) for s in self.shards]
+        return [SignShard(**s) for s in self.shards]
 
     def sign_files(self) -> list[dict[str, Any]]:
         """This run's shards and an earlier run's index, as {shard, sigs, doc_bands, para_bands}."""
@@ -289,7 +308,7 @@ class NearDuplicates(_CorpusTask):
         st = dedup_settings()
         return {
             "bands": [BandBuckets(input_dir=self.input_dir, output_dir=self.output_dir, fingerprint=self.fingerprint,
-                                  shards=self.shards, against=self.against, band=b) for b in range(st.bands)],
+                                  plan=self.plan, against=self.against, band=b) for b in range(st.bands)],
             "signs": self.signs(),
         }
 
@@ -340,7 +359,6 @@ class EmitShard(_ShardTask):
 
     stage = "emit"
     dedup_fingerprint = luigi.Parameter()
-    all_shards = luigi.ListParameter(significant=False)
     against = luigi.Parameter(default="", significant=False)
 
     def requires(self):
@@ -348,7 +366,7 @@ class EmitShard(_ShardTask):
             "docs": StripShard(**self.shard_args()),
             "dedup": NearDuplicates(
                 input_dir=self.input_dir, output_dir=self.output_dir,
-                fingerprint=self.dedup_fingerprint, shards=self.all_shards, against=self.against,
+                fingerprint=self.dedup_fingerprint, plan=self.plan, against=self.against,
             ),
         }
 
@@ -406,20 +424,25 @@ class CleanAll(luigi.Task):
                 for inp in part:
                     h.update(inp.fingerprint().encode("utf-8", "surrogateescape") + b"\n")
                 shards.append({
-                    "input_dir": str(self.input_dir), "output_dir": str(self.output_dir),
-                    "shard": k, "n_shards": n, "fingerprint": h.hexdigest()[:16],
+                    "fingerprint": h.hexdigest()[:16],
                     "files": [[i.id, i.relpath, i.size, i.mtime_ns, i.outside] for i in part],
                 })
             prior = prior_fingerprint(str(self.against)) if self.against else ""
             run_fp = hashlib.sha256(
                 "".join(s["fingerprint"] for s in shards).encode() + settings.encode() + prior.encode()
             ).hexdigest()[:16]
-            self._plan_cache = (shards, run_fp, len(inputs), skipped)
+            # The plan (which file is in which shard) goes to a file named by its digest, so the
+            # tasks carry a path, not thousands of names, through the scheduler.
+            plan_path = os.path.join(self.output_dir, STAGES, "plan", f"{run_fp}.json")
+            if not os.path.exists(plan_path):
+                write_atomic(plan_path, json.dumps({"input_dir": str(self.input_dir), "output_dir": str(self.output_dir),
+                                                    "shards": shards}, ensure_ascii=False))
+            self._plan_cache = (shard_args_from_plan(plan_path), run_fp, len(inputs), skipped)
         return self._plan_cache
 
     def requires(self):
         shards, run_fp, _, _ = self._plan()
-        return [EmitShard(**s, dedup_fingerprint=run_fp, all_shards=shards, against=str(self.against)) for s in shards]
+        return [EmitShard(**s, dedup_fingerprint=run_fp, against=str(self.against)) for s in shards]
 
     def output(self):
         _, run_fp, _, _ = self._plan()
