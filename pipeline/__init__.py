@@ -5,6 +5,6 @@
 """
 __version__ = "0.1.0"
 
-from .tasks import CleanAll, EmitShard, NearDuplicates, ReadShard, RepairShard, SignShard, StripShard, cleaning
+from .tasks import BandBuckets, CleanAll, EmitShard, NearDuplicates, RepairShard, SignShard, StripShard, cleaning
 
-__all__ = ["CleanAll", "ReadShard", "RepairShard", "StripShard", "SignShard", "NearDuplicates", "EmitShard", "cleaning"]
+__all__ = ["CleanAll", "RepairShard", "BandBuckets", "StripShard", "SignShard", "NearDuplicates", "EmitShard", "cleaning"]

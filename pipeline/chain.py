@@ -26,10 +26,12 @@ def repair_document(doc: Document) -> Document:
 
 
 def finish_document(doc: Document, repeat_threshold: float = 0.8, repeat_window: int = 3) -> Document:
-    """Nearby repeated lines, then the final layout; an emptied document is rejected."""
+    """Nearby repeated lines (``repeat_window=0``: done already), then the final layout; an
+    emptied document is a duplicate when its lines repeat other documents, else rejected."""
     if doc.status == "rejected":
         return doc
-    remove_repeats(doc, repeat_threshold, repeat_window)
+    if repeat_window:
+        remove_repeats(doc, repeat_threshold, repeat_window)
     et = doc.edited()
     et.apply(layout_ops(et.text))
     doc.update(et)

@@ -1,6 +1,6 @@
 """The Luigi shell: shards, ordering, resuming and writing. No cleaning logic lives here.
 
-    ReadShard ─▶ RepairShard ─▶ StripShard ─▶ SignShard ─▶ BandBuckets (one per band)
+    RepairShard ─▶ StripShard ─▶ SignShard ─▶ BandBuckets (one per band)
                                         │                            │
                                         │                  NearDuplicates (corpus-wide)
                                         └──────────────▶ EmitShard ◀─┘
@@ -30,7 +30,7 @@ from .dedup import corpus
 from .documents import Document
 from .provenance import clean_record, manifest_record, sha256_text, tally
 from .readers import InputFile, list_inputs, read_document
-from .writers import atomic_open, concat_files, dumps, safe_child, write_atomic, write_jsonl_atomic
+from .writers import atomic_open, concat_files, dumps, loads, safe_child, write_atomic, write_jsonl_atomic
 
 STAGES = "_stages"
 
@@ -75,9 +75,9 @@ def _progress(msg: str) -> None:
 
 
 def _read_docs(path: str) -> Iterator[Document]:
-    with open(path, encoding="utf-8") as f:
+    with open(path, "rb") as f:
         for line in f:
-            yield Document.from_json(json.loads(line))
+            yield Document.from_json(loads(line))
 
 
 @functools.lru_cache(maxsize=4)
@@ -129,15 +129,15 @@ class _ShardTask(luigi.Task):
         n = 0
         with self.output().open("w") as out:
             for doc in self.transform(self.source_docs()):
-                out.write(dumps(doc.to_json()) + "\n")
+                out.write(dumps(doc.to_json()) + "\n")  # stage files: one JSON document a line
                 n += 1
         _progress(f"{self.stage:<7} shard {self.shard + 1}/{self.n_shards}: {n} documents in {time.perf_counter() - t0:.2f} s")
 
 
-class ReadShard(_ShardTask):
-    """Read and decode each input (or extract it, for HTML)."""
+class RepairShard(_ShardTask):
+    """Read and decode each input (or extract it, for HTML), then repair its encoding."""
 
-    stage = "read"
+    stage = "repair"
 
     def requires(self):
         return []
@@ -146,18 +146,6 @@ class ReadShard(_ShardTask):
         max_bytes = cleaning().max_bytes
         for inp in self.inputs():
             yield read_document(self.input_dir, inp, max_bytes)
-
-    def transform(self, docs):
-        return docs
-
-
-class RepairShard(_ShardTask):
-    """Encoding repair: ftfy per line, NFC, odd spaces, line ends."""
-
-    stage = "repair"
-
-    def requires(self):
-        return ReadShard(**self.shard_args())
 
     def transform(self, docs):
         return (chain.repair_document(d) for d in docs)
@@ -185,11 +173,13 @@ def dedup_settings() -> corpus.DedupSettings:
     return corpus.DedupSettings(
         num_perm=c.num_perm, threshold=c.dedup_threshold, bands=bands, rows=rows,
         min_words=c.dedup_min_words, boilerplate_min_docs=c.boilerplate_min_docs, action=c.dedup_action,
+        repeat_threshold=c.repeat_threshold, repeat_window=c.repeat_window,
     )
 
 
 class SignShard(_ShardTask):
-    """MinHash signatures of each paragraph and document, and their LSH band hashes."""
+    """Nearby repeated lines, then MinHash signatures of each paragraph and document and their
+    LSH band hashes (one pass over the shingles serves both)."""
 
     stage = "sign"
 
@@ -198,6 +188,7 @@ class SignShard(_ShardTask):
 
     def output(self):
         return {
+            "docs": luigi.LocalTarget(self.stage_path(ext="jsonl"), format=luigi.format.UTF8),
             "sigs": luigi.LocalTarget(self.stage_path(ext="npz"), format=luigi.format.Nop),
             "doc_bands": luigi.LocalTarget(self.stage_path(ext="doc_bands.npy"), format=luigi.format.Nop),
             "para_bands": luigi.LocalTarget(self.stage_path(ext="para_bands.npy"), format=luigi.format.Nop),
@@ -210,8 +201,12 @@ class SignShard(_ShardTask):
 
         t0 = time.perf_counter()
         st = dedup_settings()
-        arrays = corpus.sign_documents(_read_docs(self.input().path), st, MinHasher(st.num_perm))
         out = self.output()
+        docs = list(_read_docs(self.input().path))  # one shard: bounded
+        arrays = corpus.sign_documents(docs, st, MinHasher(st.num_perm))  # drops nearby repeats too
+        with out["docs"].open("w") as f:
+            for d in docs:
+                f.write(dumps(d.to_json()) + "\n")
         for key in ("doc_bands", "para_bands"):  # bands apart, so a band task maps one row
             with out[key].open("w") as f:
                 np.save(f, arrays.pop(key))
@@ -363,7 +358,7 @@ class EmitShard(_ShardTask):
 
     def requires(self):
         return {
-            "docs": StripShard(**self.shard_args()),
+            "docs": SignShard(**self.shard_args()),
             "dedup": NearDuplicates(
                 input_dir=self.input_dir, output_dir=self.output_dir,
                 fingerprint=self.dedup_fingerprint, plan=self.plan, against=self.against,
@@ -383,9 +378,9 @@ class EmitShard(_ShardTask):
             decisions = json.load(f)
         out_root = Path(self.output_dir)
         manifest, cleaned = [], []
-        for doc in _read_docs(self.input()["docs"].path):
+        for doc in _read_docs(self.input()["docs"]["docs"].path):
             corpus.apply_decision(doc, decisions.get(doc.id), c.dedup_action)
-            chain.finish_document(doc, c.repeat_threshold, c.repeat_window)
+            chain.finish_document(doc, repeat_window=0)  # repeats went in SignShard
             clean = doc.text if doc.status != "rejected" else None
             raw_path = None
             if doc.status != "rejected":

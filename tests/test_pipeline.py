@@ -56,7 +56,7 @@ def test_rerun_does_nothing_and_a_changed_input_reruns_its_shard(corpus, tmp_pat
     victim = sorted(corpus.glob("*.txt"))[4]
     victim.write_text(victim.read_text(encoding="utf-8") + "\nTheo TTXVN\n", encoding="utf-8")
     r = run_cleanall(corpus, out, "--shard-size", "2")
-    reads = [l for l in r.stderr.splitlines() if "read " in l]
+    reads = [l for l in r.stderr.splitlines() if "repair " in l]
     assert reads == [l for l in reads if "shard 3/3" in l] and len(reads) == 1
     rec = [x for x in _manifest(out) if x["id"] == victim.stem][0]
     assert any(e["reason"] == "source_line" for e in rec["edits"])

@@ -36,6 +36,8 @@ class DedupSettings:
     min_words: int = 8  # shorter lines are not compared across documents
     boilerplate_min_docs: int = 5
     action: str = "remove"  # or "flag"
+    repeat_threshold: float = 0.8  # nearby repeated lines inside a document
+    repeat_window: int = 3
 
 
 _WORD_SPLIT = str.split
@@ -70,8 +72,10 @@ def sign_documents(docs: Iterable[Document], settings: DedupSettings, hasher: Mi
         if not paras:
             continue
         flat, lens = line_shingle_hashes([p[3] for p in paras])
-        keep = lens > 0
         offs = np.concatenate(([0], np.cumsum(lens)))
+        if settings.repeat_window:
+            paras, flat, lens, offs = _drop_repeats(doc, paras, flat, lens, offs, settings)
+        keep = lens > 0
         flats.append(np.concatenate([flat[offs[i] : offs[i + 1]] for i in np.flatnonzero(keep)]) if keep.any()
                      else np.zeros(0, np.uint32))
         sizes.append(lens[keep])
@@ -115,6 +119,51 @@ def sign_documents(docs: Iterable[Document], settings: DedupSettings, hasher: Mi
         "doc_bands": band_hashes(dsig, settings.bands, settings.rows),
         "para_bands": band_hashes(psig, settings.bands, settings.rows),
     }
+
+
+def _drop_repeats(doc: Document, paras, flat, lens, offs, settings: DedupSettings):
+    """Nearby repeated lines go first (reusing the shingle hashes just computed); the
+    surviving lines' offsets shift by what was removed before them."""
+    from ..documents import Op
+    from .within import find_repeats
+
+    stripped = [p[3].strip() for p in paras]
+    uniq: dict[int, np.ndarray] = {}
+
+    def shingles_of(i: int) -> np.ndarray:
+        if i not in uniq:
+            uniq[i] = np.unique(flat[offs[i] : offs[i + 1]])
+        return uniq[i]
+
+    found = find_repeats(stripped, shingles_of, settings.repeat_threshold, settings.repeat_window)
+    if not found:
+        return paras, flat, lens, offs
+    et = doc.edited()
+    text = et.text
+    to_raw = paras[0][2]
+    ops, gone = [], set()
+    for i, j, sim in found:
+        start, end = paras[i][0], paras[i][1]
+        nl = end + 1 if text[end : end + 1] == "\n" else end
+        ref = {"id": doc.id, "start": to_raw(paras[j][0], True), "end": to_raw(paras[j][1], False)}
+        ops.append(Op(start, nl, "", "duplicate", "repeated_line", {"duplicate_of": ref, "similarity": round(sim, 4)}))
+        gone.add(i)
+    et.apply(ops)
+    doc.update(et)
+    to_raw = et.mapper()
+    shift, kept, removed = 0, [], 0
+    cuts = {op.start: op.end - op.start for op in ops}
+    new_paras, parts, new_lens = [], [], []
+    for k, (start, end, _, part) in enumerate(paras):
+        if k in gone:
+            removed += cuts[start]
+            continue
+        new_paras.append((start - removed, end - removed, to_raw, part))
+        parts.append(flat[offs[k] : offs[k + 1]])
+        new_lens.append(lens[k])
+    lens = np.asarray(new_lens, dtype=np.int64)
+    flat = np.concatenate(parts) if parts else np.zeros(0, np.uint32)
+    return new_paras, flat, lens, np.concatenate(([0], np.cumsum(lens)))
 
 
 def band_candidates(columns: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:

@@ -94,29 +94,26 @@ def line_shingle_hashes(lines: list[str], min_syllables: int = 8, char_n: int = 
     Equal, line by line, to ``shingle_hashes(line, unique=False)``, with one regex pass and a
     few numpy operations for the whole batch instead of per line.
     """
-    text = unicodedata.normalize("NFC", "\n".join(lines)).lower()
-    toks = _TOKEN_OR_BREAK.findall(text)
+    toks = _TOKEN_OR_BREAK.findall(unicodedata.normalize("NFC", "\n".join(lines)).lower())
     toks.append("\n")
-    h = _hash_syllables([t for t in toks if t != "\n"])
-    # syllables per line
-    counts, n = [], 0
-    for t in toks:
-        if t == "\n":
-            counts.append(n)
-            n = 0
-        else:
-            n += 1
-    counts = np.asarray(counts, dtype=np.int64)
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    breaks, i = [], 0
+    for _ in range(len(lines)):  # C-level scans for each line's end
+        i = toks.index("\n", i)
+        breaks.append(i)
+        i += 1
+    brk = np.asarray(breaks, dtype=np.int64)
+    starts = np.concatenate(([0], brk[:-1] + 1))
+    counts = brk - starts
+    h = _hash_syllables(toks)
     with np.errstate(over="ignore"):
         tri = _fmix32(h[:-2] * _K[0] + h[1:-1] * _K[1] + h[2:] * _K[2]) if len(h) >= 3 else np.zeros(0, np.uint32)
     parts, sizes = [], []
-    for i, (st, c) in enumerate(zip(starts.tolist(), counts.tolist())):
-        if c >= min_syllables:
+    for k, (st, c) in enumerate(zip(starts.tolist(), counts.tolist())):
+        if c >= min_syllables:  # trigrams inside the line only: they start at st .. st+c-3
             parts.append(tri[st : st + c - 2])
             sizes.append(c - 2)
         else:
-            extra = shingle_hashes(lines[i], min_syllables, char_n, unique=False)
+            extra = shingle_hashes(lines[k], min_syllables, char_n, unique=False)
             parts.append(extra)
             sizes.append(len(extra))
     flat = np.concatenate(parts) if parts else np.zeros(0, np.uint32)

@@ -6,50 +6,69 @@ readers' letters) is not page furniture, so both stay.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..documents import Op
-from .shingles import jaccard, normalize, shingle_hashes
+from .shingles import jaccard, line_shingle_hashes
+
+
+def find_repeats(lines: list[str], shingles_of, threshold: float = 0.8, window: int = 3,
+                 min_chars: int = 20) -> list[tuple[int, int, float]]:
+    """(later line, kept line, similarity) for each line that nearly repeats one of the
+    ``window`` lines before it. ``lines`` are stripped; ``shingles_of(i)`` gives line i's
+    unique shingle hashes and is only asked for lines of comparable length."""
+    found = []
+    recent: list[int] = []
+    for i, stripped in enumerate(lines):
+        best = None
+        if len(stripped) >= min_chars:
+            for j in recent:
+                other = lines[j]
+                if other == stripped:
+                    sim = 1.0
+                elif len(other) >= min_chars and min(len(stripped), len(other)) >= threshold * max(len(stripped), len(other)):
+                    sim = jaccard(shingles_of(i), shingles_of(j))  # lengths this close can reach the threshold
+                else:
+                    continue
+                if sim >= threshold and (best is None or sim > best[1]):
+                    best = (j, sim)
+        if best:
+            found.append((i, best[0], best[1]))
+            continue
+        recent = (recent + [i])[-window:]
+    return found
+
+
+def lazy_line_shingles(lines: list[str]):
+    """``shingles_of(i)`` for ``find_repeats``, hashing every line at most once, in one batch."""
+    cache: list = []
+
+    def shingles_of(i: int):
+        if not cache:
+            flat, lens = line_shingle_hashes(lines)
+            offs = np.concatenate(([0], np.cumsum(lens)))
+            cache.extend(np.unique(flat[offs[k] : offs[k + 1]]) for k in range(len(lines)))
+        return cache[i]
+
+    return shingles_of
 
 
 def within_document_ops(text: str, threshold: float = 0.8, window: int = 3, min_chars: int = 20) -> list[Op]:
     """Drop a line that nearly repeats one of the ``window`` content lines before it."""
-    ops: list[Op] = []
-    recent: list[list] = []  # [start, end, stripped line, normalized or None, shingle hashes or None]
+    spans = []  # (start, end, end including the newline)
+    lines = []
     pos = 0
     for part in text.split("\n"):
         start, end = pos, pos + len(part)
-        nl = end + 1 if end < len(text) else end
-        pos = nl
-        stripped = part.strip()
-        if not stripped:
-            continue
-        entry = [start, end, stripped, None, None]
-        best = None
-        if len(stripped) >= min_chars:
-            for r in recent:
-                if r[2] == stripped:
-                    sim = 1.0
-                elif len(r[2]) >= min_chars and min(len(stripped), len(r[2])) >= threshold * max(len(stripped), len(r[2])):
-                    # lengths this close can reach the threshold: compare the texts properly
-                    for e in (entry, r):
-                        if e[3] is None:
-                            e[3] = normalize(e[2])
-                    if entry[3] == r[3]:
-                        sim = 1.0
-                    else:
-                        for e in (entry, r):
-                            if e[4] is None:
-                                e[4] = shingle_hashes(e[2])
-                        sim = jaccard(entry[4], r[4])
-                else:
-                    continue
-                if sim >= threshold and (best is None or sim > best[2]):
-                    best = (r[0], r[1], sim)
-        if best:
-            ops.append(Op(start, nl, "", "duplicate", "repeated_line",
-                          {"duplicate_of": {"start": best[0], "end": best[1]}, "similarity": round(best[2], 4)}))
-            continue
-        recent = (recent + [entry])[-window:]
-    return ops
+        pos = end + 1 if end < len(text) else end
+        if part.strip():
+            spans.append((start, end, pos))
+            lines.append(part.strip())
+    return [
+        Op(spans[i][0], spans[i][2], "", "duplicate", "repeated_line",
+           {"duplicate_of": {"start": spans[j][0], "end": spans[j][1]}, "similarity": round(sim, 4)})
+        for i, j, sim in find_repeats(lines, lazy_line_shingles(lines), threshold, window, min_chars)
+    ]
 
 
 def remove_repeats(doc, threshold: float = 0.8, window: int = 3):
