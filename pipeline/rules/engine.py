@@ -27,6 +27,17 @@ _TAIL = 240  # characters at the end of a line that end-anchored patterns may sp
 _SENTENCE_BREAK_RE = re.compile(r"[.!?…]\s+[\"“(]?[" + UPPER + "0-9]")
 
 
+def _union(rules) -> re.Pattern:
+    """One alternation of all rules' patterns, each with its own case flag."""
+    if not rules:
+        return re.compile(r"(?!)")
+    parts = []
+    for r in rules:
+        body = re.sub(r"\(\?P<\w+>", "(?:", r.pattern.pattern)  # group names could clash
+        parts.append(f"(?i:{body})" if r.pattern.flags & re.IGNORECASE else f"(?:{body})")
+    return re.compile("|".join(parts))
+
+
 def _compile(pattern: str, ignore_case: bool = False) -> re.Pattern:
     pattern = pattern.replace("{UPPER}", UPPER).replace("{LOWER}", LOWER)
     return re.compile(pattern, re.IGNORECASE if ignore_case else 0)
@@ -60,6 +71,7 @@ class Pack:
     long_words: int
     heading_max_words: int
     lines: tuple[LineRule, ...]
+    any_line: re.Pattern  # all line rules in one alternation: most lines match none, cheaply
     blocks: tuple[LineRule, ...]
     inline: tuple[InlineRule, ...]
     caption: dict[str, Any]
@@ -92,7 +104,8 @@ def load_pack(name: str = "vi") -> Pack:
         terminal=p.get("terminal_punctuation", ".!?"),
         long_words=p.get("long_paragraph_words", 30),
         heading_max_words=p.get("heading_max_words", 12),
-        lines=tuple(line_rule(r) for r in cfg.get("line", [])),
+        lines=(lines := tuple(line_rule(r) for r in cfg.get("line", []))),
+        any_line=_union(lines),
         blocks=tuple(line_rule(r) for r in cfg.get("block", [])),
         inline=tuple(
             InlineRule(r["id"], r["reason"], r["where"], _compile(r["pattern"], r.get("ignore_case", False)),
@@ -139,6 +152,7 @@ class Line:
     lo: int = 0  # in-line cuts narrow the line to raw[lo:hi] for classification
     hi: int = 0
     words: int = 0
+    ws: list[str] | None = None  # the words of ``text``, once counted
     reason: str | None = None
     rule: str | None = None
 
@@ -174,8 +188,8 @@ def _cap_ratio(ws: list[str]) -> float:
     return sum(1 for w in alpha if w[0].isupper()) / len(alpha)
 
 
-def _trigrams(s: str) -> set[tuple[str, ...]]:
-    t = [w.lower() for w in words(s)]
+def _trigrams(s, ws: list[str] | None = None) -> set[tuple[str, ...]]:
+    t = [w.lower() for w in (ws if ws is not None else words(s))]
     return {tuple(t[i : i + 3]) for i in range(len(t) - 2)}
 
 
@@ -195,7 +209,8 @@ def find_boilerplate(text: str, pack: Pack, disabled: frozenset[str] = frozenset
 
     _inline_cuts(content, pack, found)
     for ln in content:
-        ln.words = len(words(ln.text))
+        ln.ws = words(ln.text)
+        ln.words = len(ln.ws)
 
     title = _title(content, pack)
     if title is not None:
@@ -309,6 +324,8 @@ def _line_rules(body: list[Line], pack: Pack) -> None:
         if ln.reason:
             continue
         t = ln.text
+        if not pack.any_line.fullmatch(t):
+            continue
         for rule in pack.lines:
             if rule.max_words is not None and ln.words > rule.max_words:
                 continue
@@ -354,10 +371,10 @@ def _captions(body: list[Line], pack: Pack, title: Line | None) -> None:
     for k, ln in enumerate(free):
         if ln is first or not 5 <= ln.words <= 40 or not ln.text.endswith((".", "…")):
             continue  # a heading restated by the paragraph under it has no full stop
-        grams = _trigrams(ln.text)
+        grams = _trigrams(ln.text, ln.ws)
         for j in (k - 1, k + 1):
             if 0 <= j < len(free) and free[j].words > ln.words and grams:
-                if len(grams & _trigrams(free[j].text)) / len(grams) >= cap.get("restates", 0.8):
+                if len(grams & _trigrams(free[j].text, free[j].ws)) / len(grams) >= cap.get("restates", 0.8):
                     ln.reason, ln.rule = "caption", "restates_neighbour"
                     break
 
@@ -401,7 +418,7 @@ def _repeats_title(ln: Line, title: Line | None) -> bool:
     if title is None:
         return False
     tg = _trigrams(title.text)
-    return bool(tg) and len(tg & _trigrams(ln.text)) / len(tg) >= 0.5
+    return bool(tg) and len(tg & _trigrams(ln.text, ln.ws)) / len(tg) >= 0.5
 
 
 def _runs(items: list, flags: list[bool]) -> list[list[int]]:
@@ -436,7 +453,7 @@ def _no_stop_caption_like(ln: Line, pack: Pack, cap: dict, repeats_title: bool =
         return False
     if pack.body_opening.match(t) and not repeats_title:
         return False
-    ratio = _cap_ratio(words(t))
+    ratio = _cap_ratio(ln.ws if ln.ws is not None else words(t))
     if repeats_title:
         return ln.words >= cap.get("no_stop_min_words_names", 10)
     if ln.words > cap.get("no_stop_plain_max_words", 25) and not (t.count(",") >= 2 and ratio >= 0.3):
