@@ -105,7 +105,7 @@ class EditedText:
     a dropped caption and the blank line folded after it stay two explainable edits.
     """
 
-    __slots__ = ("raw", "edits", "_text")
+    __slots__ = ("raw", "edits", "_text", "_old_starts", "_dropped", "_new")
 
     def __init__(self, raw: str, edits: list[Edit] | None = None):
         self.raw = raw
@@ -163,9 +163,16 @@ class EditedText:
         cur_text = self.text
         cur_starts, pieces = self._pieces()
         ops = self._group(ops, cur_text, pieces)
-        # Apply from the last op backwards: earlier current coordinates stay valid.
+        # Apply from the last op backwards: earlier current coordinates stay valid. New edits
+        # and merged-away old ones are collected and the list is rebuilt once (linear batches).
+        self._old_starts = [e.start for e in self.edits]
+        self._dropped: set[int] = set()
+        self._new: list[Edit] = []
         for op in reversed(ops):
             self._apply_one(op, cur_text, cur_starts, pieces)
+        kept = [e for e in self.edits if id(e) not in self._dropped] if self._dropped else self.edits
+        self.edits = sorted(kept + self._new, key=lambda e: (e.start, e.end)) if self._new else list(kept)
+        del self._old_starts, self._dropped, self._new
         self._text = None
 
     @staticmethod
@@ -175,11 +182,18 @@ class EditedText:
         if not spans:
             return ops
 
+        span_starts = [a for a, _ in spans]
+
         def region(op: Op) -> tuple[int, int]:
             rs, re_ = op.start, op.end
-            for a, b in spans:
+            k = bisect.bisect_right(span_starts, op.end) - 1
+            while k >= 0:  # spans are sorted and disjoint: walk back while they can touch
+                a, b = spans[k]
+                if b < op.start:
+                    break
                 if a < op.end and b > op.start or (op.start == op.end and a <= op.start <= b):
                     rs, re_ = min(rs, a), max(re_, b)
+                k -= 1
             return rs, re_
 
         out: list[list] = []
@@ -241,11 +255,14 @@ class EditedText:
                 inner_deletions.append((pc, e))
         if op.replacement == "":
             # A deleted line takes the white-space repairs inside it along (a CR of its CRLF).
-            for pc, e in list(inner_deletions):
+            rest = []
+            for pc, e in inner_deletions:
                 if e.reason == "whitespace":
-                    inner_deletions.remove((pc, e))
                     merged.append(e)
                     swallowed.add(id(e))
+                else:
+                    rest.append((pc, e))
+            inner_deletions = rest
         if op.replacement == "" and not merged and inner_deletions:
             # Split a pure deletion around earlier deletions it contains.
             bounds = [cs] + [pc for pc, _ in inner_deletions] + [ce]
@@ -261,8 +278,10 @@ class EditedText:
             raw_end = max(raw_end, e.end)
         if merged:  # deletions lying between merged edits are swallowed too
             ids = {id(e) for e in merged}
+            lo = bisect.bisect_left(self._old_starts, raw_start)
+            hi = bisect.bisect_right(self._old_starts, raw_end)
             merged.extend(
-                e for e in self.edits
+                e for e in self.edits[lo:hi]
                 if id(e) not in ids and e.start < e.end and e.start >= raw_start and e.end <= raw_end
             )
         replacement = cur_text[rs:cs] + op.replacement + cur_text[ce:re_]
@@ -273,14 +292,11 @@ class EditedText:
             reason, rule = _join(e.reason, reason), _join(e.rule, rule)
             if e.extra:
                 extra = {**e.extra, **(extra or {})}
-        drop = {id(e) for e in merged}
-        if drop:
-            self.edits = [e for e in self.edits if id(e) not in drop]
+        for e in merged:  # only edits from before this batch: batch ops are disjoint
+            self._dropped.add(id(e))
         if raw_start == raw_end and replacement == "":
             return
-        new = Edit(raw_start, raw_end, self.raw[raw_start:raw_end], replacement, reason, rule, extra)
-        keys = [(e.start, e.end) for e in self.edits]
-        self.edits.insert(bisect.bisect_left(keys, (new.start, new.end)), new)
+        self._new.append(Edit(raw_start, raw_end, self.raw[raw_start:raw_end], replacement, reason, rule, extra))
 
     @staticmethod
     def _map(c: int, touched, at_start: bool) -> int:

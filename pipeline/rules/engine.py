@@ -12,6 +12,7 @@ little boilerplate.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -286,6 +287,7 @@ def _title(content: list[Line], pack: Pack) -> Line | None:
 def _related_blocks(body: list[Line], pack: Pack) -> None:
     """A related-stories header drops itself and the links under it."""
     total = sum(len(ln.raw) for ln in body) or 1
+    last_body = max((k for k, ln in enumerate(body) if _is_body(ln, pack)), default=-1)
     seen = 0
     for k, ln in enumerate(body):
         seen += len(ln.raw)
@@ -294,15 +296,14 @@ def _related_blocks(body: list[Line], pack: Pack) -> None:
         for rule in pack.blocks:
             if rule.pattern.fullmatch(ln.text):
                 ln.reason, ln.rule = rule.reason, rule.id
-                rest = body[k + 1 :]
-                if seen / total >= 0.5 or not any(_is_body(r, pack) for r in rest):
-                    for r in rest:  # in the lower half, the block runs to the end
+                if seen / total >= 0.5 or last_body < k:
+                    for r in body[k + 1 :]:  # in the lower half, the block runs to the end
                         r.reason, r.rule = rule.reason, rule.id
-                else:
-                    for r in rest:  # higher up, only the run of headlines under it
-                        if _is_body(r, pack) or r.reason:
-                            break
-                        r.reason, r.rule = rule.reason, rule.id
+                    return
+                for r in itertools.islice(body, k + 1, None):  # higher up: the headlines under it
+                    if _is_body(r, pack) or r.reason:
+                        break
+                    r.reason, r.rule = rule.reason, rule.id
                 break
 
 
