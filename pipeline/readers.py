@@ -125,6 +125,8 @@ def read_document(input_dir: str | os.PathLike, inp: InputFile, max_bytes: int =
     try:
         data = _read_limited(path, max_bytes)
         doc.raw_sha256 = hashlib.sha256(data).hexdigest()
+        if not data:
+            raise NotText("the file is empty")
         if inp.relpath.lower().endswith(".gz"):
             data = _gunzip_limited(data, max_bytes)
         if inp.kind == "html":

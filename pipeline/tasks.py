@@ -385,7 +385,7 @@ class EmitShard(_ShardTask):
             raw_path = None
             if doc.status != "rejected":
                 write_atomic(safe_child(out_root / "clean", doc.id, ".txt"), clean)
-                if doc.info.get("input") == "html" or not doc.encoding.startswith("utf-8"):
+                if doc.info.get("input") == "html" or doc.encoding != "utf-8":  # raw is not the file as is
                     raw_path = f"extracted/{doc.id}.txt"
                     write_atomic(safe_child(out_root / "extracted", doc.id, ".txt"), doc.raw)
             manifest.append(manifest_record(doc, clean, raw_path))
@@ -505,6 +505,8 @@ def _remove_stale(folder: Path, keep_ids: set[str]) -> None:
     """Drop clean/extracted files of documents no longer in the input."""
     if not folder.is_dir():
         return
+    for p in folder.rglob(".*.tmp"):  # left by a killed writer: never trusted, now removed
+        p.unlink()
     for p in folder.rglob("*.txt"):
         doc_id = p.relative_to(folder).as_posix()[: -len(".txt")]
         if doc_id not in keep_ids:

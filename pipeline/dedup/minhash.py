@@ -62,23 +62,37 @@ class MinHasher:
         flat = np.concatenate(hashes) if len(hashes) else np.zeros(0, np.uint32)
         return self.signatures_from_flat(flat, lens, chunk)
 
-    def signatures_from_flat(self, flat: np.ndarray, lens: np.ndarray, chunk: int = 64) -> np.ndarray:
-        """As ``signatures_from_hashes``, for sets laid end to end in ``flat`` with sizes ``lens``."""
+    def signatures_from_flat(self, flat: np.ndarray, lens: np.ndarray, block: int = 1 << 16) -> np.ndarray:
+        """As ``signatures_from_hashes``, for sets laid end to end in ``flat`` with sizes ``lens``.
+
+        Works in blocks of at most ``block`` hashes (a num_perm x block matrix, 32 MB at the
+        defaults), so memory stays flat whatever the sizes of the sets.
+        """
         n = len(lens)
         out = np.full((n, self.num_perm), _EMPTY, dtype=np.uint32)
-        if int(lens.sum()) == 0:
+        if n == 0 or int(lens.sum()) == 0:
             return out
         flat = fmix32(flat.astype(np.uint32, copy=False))
         offs = np.concatenate(([0], np.cumsum(lens)))
+        a, b = self.a[:, None], self.b[:, None]
+        i = 0
         with np.errstate(over="ignore"):
-            for s in range(0, n, chunk):
-                e = min(s + chunk, n)
-                rows = [i for i in range(s, e) if lens[i] > 0]
-                if not rows:
+            while i < n:
+                if lens[i] > block:  # one large set: reduce it block by block
+                    for s in range(int(offs[i]), int(offs[i + 1]), block):
+                        seg = flat[s : min(s + block, int(offs[i + 1]))]
+                        np.minimum(out[i], (a * seg[None, :] + b).min(axis=1), out=out[i])
+                    i += 1
                     continue
-                seg = flat[offs[s] : offs[e]]
-                hv = self.a[:, None] * seg[None, :] + self.b[:, None]
-                out[rows] = np.minimum.reduceat(hv, offs[rows] - offs[s], axis=1).T
+                j = i  # as many whole sets as fit in one block
+                while j < n and lens[j] <= block and offs[j + 1] - offs[i] <= block:
+                    j += 1
+                rows = [k for k in range(i, j) if lens[k] > 0]
+                if rows:
+                    seg = flat[offs[i] : offs[j]]
+                    hv = a * seg[None, :] + b  # uint32 wraps: mod 2^32
+                    out[rows] = np.minimum.reduceat(hv, offs[rows] - offs[i], axis=1).T
+                i = j
         return out
 
     def lean(self, row: np.ndarray):

@@ -86,6 +86,7 @@ def jaccard(a, b) -> float:
 
 
 _TOKEN_OR_BREAK = re.compile(r"\w+|\n", re.UNICODE)
+MAX_LINE_CHARS = 1_000_000
 
 
 def line_shingle_hashes(lines: list[str], min_syllables: int = 8, char_n: int = 5) -> tuple[np.ndarray, np.ndarray]:
@@ -94,6 +95,9 @@ def line_shingle_hashes(lines: list[str], min_syllables: int = 8, char_n: int = 
     Equal, line by line, to ``shingle_hashes(line, unique=False)``, with one regex pass and a
     few numpy operations for the whole batch instead of per line.
     """
+    # A line is signed on its first MAX_LINE_CHARS characters: enough to tell copies apart,
+    # and memory stays bounded on a 50 MB line.
+    lines = [ln if len(ln) <= MAX_LINE_CHARS else ln[:MAX_LINE_CHARS] for ln in lines]
     toks = _TOKEN_OR_BREAK.findall(unicodedata.normalize("NFC", "\n".join(lines)).lower())
     toks.append("\n")
     breaks, i = [], 0

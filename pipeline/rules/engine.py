@@ -25,6 +25,7 @@ UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀ�
 LOWER = "a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"
 _WORD_RE = re.compile(r"\w+(?:[-'’.]\w+)*")
 _TAIL = 240  # characters at the end of a line that end-anchored patterns may span
+_LONG_LINE = 20_000  # characters: past this, a line is body text and its words are only counted
 _SENTENCE_BREAK_RE = re.compile(r"[.!?…]\s+[\"“(]?[" + UPPER + "0-9]")
 
 
@@ -157,9 +158,14 @@ class Line:
     reason: str | None = None
     rule: str | None = None
 
+    _text: str | None = None
+    _span: tuple[int, int] = (-1, -1)
+
     @property
     def text(self) -> str:
-        return self.raw[self.lo : self.hi].strip()
+        if self._span != (self.lo, self.hi):  # in-line cuts move lo/hi: recompute then only
+            self._text, self._span = self.raw[self.lo : self.hi].strip(), (self.lo, self.hi)
+        return self._text
 
 
 def split_lines(text: str) -> list[Line]:
@@ -210,8 +216,12 @@ def find_boilerplate(text: str, pack: Pack, disabled: frozenset[str] = frozenset
 
     _inline_cuts(content, pack, found)
     for ln in content:
-        ln.ws = words(ln.text)
-        ln.words = len(ln.ws)
+        t = ln.text
+        if len(t) > _LONG_LINE:  # prose by any measure: count, do not list, its words
+            ln.words = t.count(" ") + 1
+        else:
+            ln.ws = words(t)
+            ln.words = len(ln.ws)
 
     title = _title(content, pack)
     if title is not None:
