@@ -37,4 +37,25 @@ def extract_html(data: bytes) -> tuple[str, str, dict[str, Any]]:
     if not text.strip():
         raise NotText("no article text could be extracted from the HTML page")
     meta = {k: d[k] for k in _META_FIELDS if d.get(k)}
-    return text + "\n", "html (trafilatura)", meta
+    return _with_title_and_lead(text, data, meta) + "\n", "html (trafilatura)", meta
+
+
+def _with_title_and_lead(text: str, page: bytes, meta: dict[str, Any]) -> str:
+    """Put the headline and the standfirst back in front of the body.
+
+    News templates often keep both outside the article element (VnExpress's
+    ``p.description``), where trafilatura does not look. The title comes from the page's
+    metadata; the standfirst is the meta description when the page also shows it in its body.
+    """
+    head = []
+    title = (meta.get("title") or "").strip()
+    first = text.split("\n", 1)[0].strip()
+    if title and title not in first and first not in title:
+        head.append(title)
+    desc = (meta.get("description") or "").strip()
+    if desc and len(desc) >= 40 and desc[:60] not in text:
+        html = page.decode("utf-8", errors="replace")
+        body_at = html.lower().find("<body")
+        if body_at >= 0 and desc[:60] in html[body_at:]:
+            head.append(desc)
+    return "\n".join(head + [text]) if head else text

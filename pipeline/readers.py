@@ -3,7 +3,8 @@
 Every regular file under the input directory is an input (hidden files and folders, whose
 names start with a dot, are skipped and counted). Plain text is decoded by
 :mod:`pipeline.encoding`; ``.html``/``.htm`` pages (optionally ``.gz``) go through trafilatura
-first, and the extracted text becomes the raw text the edits refer to.
+first, and the extracted text becomes the raw text the edits refer to; ``.warc``/``.warc.gz``
+files give one document per HTML response record (read with warcio).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from .documents import Document
 from .encoding import NotText, decode
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+WARC_SUFFIXES = (".warc",)
 TEXT_SUFFIXES = (".txt", ".text", ".md")
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
@@ -35,6 +37,8 @@ class InputFile:
         name = self.relpath.lower()
         if name.endswith(".gz"):
             name = name[:-3]
+        if name.endswith(WARC_SUFFIXES):
+            return "warc"
         return "html" if name.endswith(HTML_SUFFIXES) else "text"
 
     def fingerprint(self) -> str:
@@ -46,7 +50,7 @@ def _strip_suffixes(relpath: str) -> str:
     if stem.lower().endswith(".gz"):
         stem = stem[:-3]
     base, ext = os.path.splitext(stem)
-    if ext.lower() in HTML_SUFFIXES + TEXT_SUFFIXES and base and not base.endswith("/"):
+    if ext.lower() in HTML_SUFFIXES + TEXT_SUFFIXES + WARC_SUFFIXES and base and not base.endswith("/"):
         return base
     return stem
 
@@ -144,6 +148,68 @@ def read_document(input_dir: str | os.PathLike, inp: InputFile, max_bytes: int =
     return doc
 
 
+def read_documents(input_dir: str | os.PathLike, inp: InputFile, max_bytes: int = DEFAULT_MAX_BYTES):
+    """The documents of one input: one, or one per HTML response record of a WARC file."""
+    if inp.kind == "warc" and not inp.outside:
+        yield from read_warc(input_dir, inp, max_bytes)
+    else:
+        yield read_document(input_dir, inp, max_bytes)
+
+
+def read_warc(input_dir: str | os.PathLike, inp: InputFile, max_bytes: int = DEFAULT_MAX_BYTES):
+    """One document per HTML response record, with ids ``FILE/00001``, ``FILE/00002``, ...
+
+    A file that is not a readable WARC, or holds no HTML response, comes back as one rejected
+    document named after the file, so it is still accounted for.
+    """
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    from .html import extract_html
+
+    path = Path(input_dir) / inp.relpath
+    n = 0
+    try:
+        with open(path, "rb") as f:
+            for record in ArchiveIterator(f):
+                if record.rec_type != "response" or record.http_headers is None:
+                    continue
+                ctype = (record.http_headers.get_header("Content-Type") or "").lower()
+                if "html" not in ctype:
+                    continue
+                n += 1
+                uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+                doc = Document(id=f"{inp.id}/{n:05d}", source=f"{inp.relpath}#{n}")
+                doc.info["input"] = "html"
+                try:
+                    data = record.content_stream().read(max_bytes + 1)
+                    if len(data) > max_bytes:
+                        raise NotText(f"the record is larger than the {max_bytes // (1024 * 1024)} MiB limit per document")
+                    doc.raw_sha256 = hashlib.sha256(data).hexdigest()
+                    doc.raw, doc.encoding, meta = extract_html(data)
+                    doc.encoding = "warc " + doc.encoding
+                    doc.metadata.update(meta)
+                    if uri:
+                        doc.metadata["warc_target_uri"] = uri
+                except NotText as e:
+                    doc.reject(str(e))
+                except Exception as e:  # a broken record must not stop the file
+                    doc.reject(f"the WARC record could not be read ({type(e).__name__})")
+                yield doc
+    except (ArchiveLoadFailed, OSError, EOFError, ValueError, zlib.error) as e:
+        if n == 0:
+            doc = Document(id=inp.id, source=inp.relpath)
+            doc.info["input"] = "warc"
+            doc.reject(f"the file is not a readable WARC archive ({type(e).__name__})")
+            yield doc
+        return
+    if n == 0:
+        doc = Document(id=inp.id, source=inp.relpath)
+        doc.info["input"] = "warc"
+        doc.reject("the WARC archive holds no HTML response records")
+        yield doc
+
+
 def read_bytes_document(doc_id: str, data: bytes, source: str = "<bytes>") -> Document:
     """A Document from bytes in memory (tests, one-off use)."""
     doc = Document(id=doc_id, source=source)
@@ -157,4 +223,4 @@ def read_bytes_document(doc_id: str, data: bytes, source: str = "<bytes>") -> Do
     return doc
 
 
-__all__ = ["InputFile", "list_inputs", "read_document", "read_bytes_document"]
+__all__ = ["InputFile", "list_inputs", "read_document", "read_documents", "read_warc", "read_bytes_document"]

@@ -29,7 +29,7 @@ from .boilerplate import strip_boilerplate
 from .dedup import corpus
 from .documents import Document
 from .provenance import clean_record, manifest_record, sha256_text, tally
-from .readers import InputFile, list_inputs, read_document
+from .readers import InputFile, list_inputs, read_documents
 from .writers import atomic_open, concat_files, dumps, loads, safe_child, write_atomic, write_jsonl_atomic
 
 STAGES = "_stages"
@@ -145,7 +145,7 @@ class RepairShard(_ShardTask):
     def source_docs(self):
         max_bytes = cleaning().max_bytes
         for inp in self.inputs():
-            yield read_document(self.input_dir, inp, max_bytes)
+            yield from read_documents(self.input_dir, inp, max_bytes)
 
     def transform(self, docs):
         return (chain.repair_document(d) for d in docs)
