@@ -27,6 +27,7 @@ def manifest_record(doc: Document, clean: str | None, raw_path: str | None = Non
         "status": doc.status,
         "error": doc.error,
         "clean_sha256": sha256_text(clean) if clean is not None else None,
+        "clean_chars": len(clean) if clean is not None else 0,
         "metadata": doc.metadata,
     }
     if raw_path:

@@ -29,6 +29,7 @@ from .boilerplate import strip_boilerplate
 from .dedup import corpus
 from .documents import Document
 from .provenance import clean_record, manifest_record, sha256_text, tally
+from .report import build_report
 from .readers import InputFile, list_inputs, read_documents
 from .writers import atomic_open, concat_files, dumps, loads, safe_child, write_atomic, write_jsonl_atomic
 
@@ -453,19 +454,19 @@ class CleanAll(luigi.Task):
         parts = self.input()
         concat_files([p["clean"].path for p in parts], out / "clean.jsonl")
         concat_files([p["manifest"].path for p in parts], out / "manifest.jsonl")
-        keep_ids = set()
-        records = []
-        with open(out / "manifest.jsonl", encoding="utf-8") as f:
-            for line in f:
-                rec = json.loads(line)
-                records.append({k: rec[k] for k in ("id", "status", "edits")})
-                if rec["status"] != "rejected":
-                    keep_ids.add(rec["id"])
+        def records():  # streamed: the manifest is never held in memory
+            with open(out / "manifest.jsonl", "rb") as f:
+                for line in f:
+                    yield loads(line)
+
+        keep_ids = {r["id"] for r in records() if r["status"] != "rejected"}
         _remove_stale(out / "clean", keep_ids)
         _remove_stale(out / "extracted", keep_ids)
-        summary = tally(records)
+        summary = tally(records())
         summary["skipped_hidden"] = skipped
         write_atomic(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+        write_atomic(out / "report.html", build_report(records, out / "clean", summary,
+                                                         title=f"Cleaning report: {self.input_dir}"))
         _write_index(out / INDEX, [SignShard(**s).output() for s in shards])
         _prune_stages(out / STAGES, {s["fingerprint"] for s in shards} | {run_fp})
         with self.output().open("w") as f:
