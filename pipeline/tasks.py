@@ -465,8 +465,7 @@ class CleanAll(luigi.Task):
         summary = tally(records())
         summary["skipped_hidden"] = skipped
         write_atomic(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-        write_atomic(out / "report.html", build_report(records, out / "clean", summary,
-                                                         title=f"Cleaning report: {self.input_dir}"))
+        write_atomic(out / "report.html", build_report(records, out / "clean", summary))
         _write_index(out / INDEX, [SignShard(**s).output() for s in shards])
         _prune_stages(out / STAGES, {s["fingerprint"] for s in shards} | {run_fp})
         with self.output().open("w") as f:
