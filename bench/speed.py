@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Throughput and memory of CleanAll on the real 19.7k-document corpus, beside a bare
+``ftfy.fix_text`` loop and datatrove's closest chain, on the same files and machine.
+
+    python bench/speed.py [--corpus ../shared/corpora/vi-news-19k.tar.gz] [--workers 1 2]
+                          [--datatrove PYTHON] [--scale 100000 200000]
+
+--datatrove: a Python interpreter with datatrove installed (``pip install datatrove orjson
+tokenizers``); it runs reader -> FTFYFormatter -> C4 line filter -> MinHash (4 stages) ->
+writer over the same texts. --scale: also run CleanAll on larger corpora made by copying the
+texts with small edits (realistic near-duplication), to show time grows linearly and memory
+stays flat. Prints one JSON object.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DATATROVE_CHAIN = r'''
+import sys, time
+from datatrove.executor import LocalPipelineExecutor
+from datatrove.pipeline.readers import JsonlReader
+from datatrove.pipeline.formatters import FTFYFormatter
+from datatrove.pipeline.filters import C4QualityFilter
+from datatrove.pipeline.dedup import MinhashDedupSignature, MinhashDedupBuckets, MinhashDedupCluster, MinhashDedupFilter
+from datatrove.pipeline.dedup.minhash import MinhashConfig
+from datatrove.utils.hashing import HashConfig
+from datatrove.pipeline.writers import JsonlWriter
+from datatrove.utils.word_tokenizers import WordTokenizer
+
+class Whitespace(WordTokenizer):
+    def word_tokenize(self, text, lang=None): return text.split()
+    def sent_tokenize(self, text, lang=None): return [s for s in text.split("\n") if s]
+    def span_tokenize(self, text, lang=None):
+        out, pos = [], 0
+        for s in text.split("\n"):
+            out.append((pos, pos + len(s))); pos += len(s) + 1
+        return out
+
+if __name__ == "__main__":
+    data, work, workers = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    tok = Whitespace()
+    cfg = MinhashConfig(n_grams=3, num_buckets=14, hashes_per_bucket=8, seed=1, hash_config=HashConfig(precision=64, hash_fc="sha1"))
+    t0 = time.time()
+    LocalPipelineExecutor([JsonlReader(data), FTFYFormatter(), C4QualityFilter(language=tok, filter_no_terminal_punct=True),
+                           MinhashDedupSignature(output_folder=f"{work}/sigs", config=cfg, language=tok)],
+                          tasks=workers, workers=workers, logging_dir=f"{work}/l1").run()
+    LocalPipelineExecutor([MinhashDedupBuckets(input_folder=f"{work}/sigs", output_folder=f"{work}/buckets", config=cfg)],
+                          tasks=cfg.num_buckets, workers=workers, logging_dir=f"{work}/l2").run()
+    LocalPipelineExecutor([MinhashDedupCluster(input_folder=f"{work}/buckets", output_folder=f"{work}/remove", config=cfg)],
+                          tasks=1, logging_dir=f"{work}/l3").run()
+    LocalPipelineExecutor([JsonlReader(data), FTFYFormatter(), C4QualityFilter(language=tok, filter_no_terminal_punct=True),
+                           MinhashDedupFilter(input_folder=f"{work}/remove"), JsonlWriter(f"{work}/out")],
+                          tasks=workers, workers=workers, logging_dir=f"{work}/l4").run()
+    print(time.time() - t0)
+'''
+
+
+def extract(corpus: Path, dest: Path) -> Path:
+    with tarfile.open(corpus) as tf:
+        tf.extractall(dest, filter="data")
+    return next(p for p in dest.iterdir() if p.is_dir())
+
+
+def run_cleanall(src: Path, out: Path, workers: int) -> dict:
+    cmd = ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "luigi", "--module", "pipeline", "CleanAll",
+           "--input-dir", str(src), "--output-dir", str(out), "--workers", str(workers)]
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if r.returncode != 0:
+        raise SystemExit(r.stderr[-3000:])
+    stage = defaultdict(float)
+    for m in re.finditer(r"\[pipeline\] (\w+)\s+(?:shard \d+/\d+|corpus).*? in ([\d.]+) s", r.stderr):
+        stage[m.group(1)] += float(m.group(2))
+    peak_kb = int(r.stderr.strip().splitlines()[-1])
+    n = sum(1 for _ in open(out / "manifest.jsonl", "rb"))
+    mb = sum(p.stat().st_size for p in src.rglob("*") if p.is_file()) / 1e6
+    return {"workers": workers, "documents": n, "wall_s": round(wall, 2), "docs_per_s": round(n / wall, 1),
+            "mb_per_s": round(mb / wall, 2), "stage_cpu_s": {k: round(v, 2) for k, v in stage.items()},
+            "peak_rss_mb": round(peak_kb / 1024)}
+
+
+def bare_ftfy(texts: list[str]) -> dict:
+    import ftfy
+
+    t0 = time.perf_counter()
+    for t in texts:
+        ftfy.fix_text(t)
+    wall = time.perf_counter() - t0
+    return {"documents": len(texts), "wall_s": round(wall, 2), "docs_per_s": round(len(texts) / wall, 1),
+            "mchars_per_s": round(sum(map(len, texts)) / wall / 1e6, 2)}
+
+
+def fast_path_proof(texts: list[str]) -> dict:
+    """The repair fast path skips ftfy on a line only where ftfy would change nothing."""
+    import ftfy
+
+    from pipeline.encoding import FTFY_CONFIG, _needs_ftfy
+
+    lines = skipped = mismatches = 0
+    for t in texts:
+        for line in re.split("\r\n|\r|\n", t):
+            lines += 1
+            if not _needs_ftfy(line):
+                skipped += 1
+                if ftfy.fix_and_explain(line, config=FTFY_CONFIG).text != line:
+                    mismatches += 1
+    return {"lines": lines, "skipped_by_fast_path": skipped, "mismatches": mismatches}
+
+
+def scaled_corpus(texts: dict[str, str], n: int, dest: Path, seed: int = 1) -> Path:
+    """n documents: the originals, then copies with one word changed (realistic duplication)."""
+    rng = random.Random(seed)
+    dest.mkdir(parents=True)
+    names = sorted(texts)
+    for i in range(n):
+        name = names[i % len(names)]
+        text = texts[name]
+        if i >= len(names):
+            words = text.split(" ")
+            k = rng.randrange(len(words))
+            words[k] = words[k] + "x"
+            text = " ".join(words)
+        (dest / f"{i:07d}_{name}.txt").write_text(text, encoding="utf-8")
+    return dest
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--corpus", default=str(ROOT.parent / "shared/corpora/vi-news-19k.tar.gz"))
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--datatrove", help="python with datatrove installed")
+    ap.add_argument("--scale", type=int, nargs="*", default=[])
+    ap.add_argument("--skip-proof", action="store_true")
+    a = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="speed-"))
+    src = extract(Path(a.corpus), tmp / "corpus")
+    files = sorted(src.glob("*.txt"))
+    texts = {p.stem: p.read_text(encoding="utf-8") for p in files}
+    res = {"corpus_documents": len(files), "corpus_mb": round(sum(p.stat().st_size for p in files) / 1e6, 1),
+           "cpus": os.cpu_count()}
+    res["cleanall"] = [run_cleanall(src, tmp / f"out{w}", w) for w in a.workers]
+    res["bare_ftfy_fix_text_1_core"] = bare_ftfy(list(texts.values()))
+    if not a.skip_proof:
+        res["repair_fast_path_vs_ftfy"] = fast_path_proof(list(texts.values()))
+    if a.datatrove:
+        data = tmp / "dt_in"
+        data.mkdir()
+        with open(data / "docs.jsonl", "w", encoding="utf-8") as f:
+            for k, t in texts.items():
+                f.write(json.dumps({"id": k, "text": t}, ensure_ascii=False) + "\n")
+        script = tmp / "dt_chain.py"
+        script.write_text(DATATROVE_CHAIN)
+        for w in a.workers:
+            r = subprocess.run([a.datatrove, str(script), str(data), str(tmp / f"dt{w}"), str(w)], capture_output=True, text=True)
+            if r.returncode != 0:
+                res[f"datatrove_workers_{w}"] = {"error": r.stderr[-800:]}
+                continue
+            wall = float(r.stdout.strip().splitlines()[-1])
+            res[f"datatrove_workers_{w}"] = {"wall_s": round(wall, 2), "docs_per_s": round(len(texts) / wall, 1)}
+    for n in a.scale:
+        corpus = scaled_corpus(texts, n, tmp / f"scaled{n}")
+        res.setdefault("growth", []).append(run_cleanall(corpus, tmp / f"scaled_out{n}", max(a.workers)))
+    print(json.dumps(res, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
