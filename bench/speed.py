@@ -160,9 +160,12 @@ def main() -> int:
     if a.datatrove:
         data = tmp / "dt_in"
         data.mkdir()
-        with open(data / "docs.jsonl", "w", encoding="utf-8") as f:
-            for k, t in texts.items():
-                f.write(json.dumps({"id": k, "text": t}, ensure_ascii=False) + "\n")
+        items = list(texts.items())
+        n_files = 20  # datatrove shards by input file: give every worker files to read
+        for i in range(n_files):
+            with open(data / f"docs{i:02d}.jsonl", "w", encoding="utf-8") as f:
+                for k, t in items[i::n_files]:
+                    f.write(json.dumps({"id": k, "text": t}, ensure_ascii=False) + "\n")
         script = tmp / "dt_chain.py"
         script.write_text(DATATROVE_CHAIN)
         for w in a.workers:
