@@ -166,3 +166,12 @@ def test_results_tables_and_address_lists_stay():
                                   "SCH-S250 có bộ phận camera đôi và đèn flash cực nhạy."])
 def test_hyphenated_names_are_not_agency_tags(lead):
     assert clean(TITLE, lead, LONG)[1] == lead
+
+
+def test_short_story_sentences_between_paragraphs_stay():
+    """A photo story's short captions go, but a narrator's short sentences and list items stay."""
+    story = [TITLE, LONG, "Nhưng không, thực tế thì bố vẫn luôn yêu con theo cách của riêng mình.", LONG2,
+             "Trong lúc bực bội tôi lại nghe tiếng bố.", LONG + " Hết.", "đ) Đoàn xe tang.", LONG2 + " Hết."]
+    assert clean(*story) == [s.strip() for s in story]
+    photos = [TITLE, LONG, "Bờ biển nhuộm màu đỏ rực.", LONG2, "Các sinh vật lạ nhung nhúc bò trên mỏm đá.", LONG + " Hết."]
+    assert clean(*photos) == [TITLE, LONG, LONG2, LONG + " Hết."]

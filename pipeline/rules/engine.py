@@ -25,7 +25,8 @@ UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀ�
 LOWER = "a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"
 _WORD_RE = re.compile(r"\w+(?:[-'’.]\w+)*")
 _TAIL = 240  # characters at the end of a line that end-anchored patterns may span
-_LONG_LINE = 20_000  # characters: past this, a line is body text and its words are only counted
+_LONG_LINE = 20_000
+_LIST_ITEM = re.compile(r"^\(?[\w\d]{1,2}[).]\s")  # characters: past this, a line is body text and its words are only counted
 _SENTENCE_BREAK_RE = re.compile(r"[.!?…]\s+[\"“(]?[" + UPPER + "0-9]")
 
 
@@ -80,6 +81,7 @@ class Pack:
     caption_credit: re.Pattern
     caption_opening: re.Pattern
     body_opening: re.Pattern
+    narrative: re.Pattern
 
 
 @functools.lru_cache(maxsize=None)
@@ -118,6 +120,7 @@ def load_pack(name: str = "vi") -> Pack:
         caption_credit=_compile(cap.get("credit", r"(?!)")),
         caption_opening=_compile(cap.get("opening", r"(?!)")),
         body_opening=_compile(cap.get("body_opening", r"(?!)")),
+        narrative=_compile(cap.get("narrative", r"(?!)"), True),
     )
 
 
@@ -382,6 +385,8 @@ def _captions(body: list[Line], pack: Pack, title: Line | None) -> None:
     for k, ln in enumerate(free):
         if ln is first or not 5 <= ln.words <= 40 or not ln.text.endswith((".", "…")):
             continue  # a heading restated by the paragraph under it has no full stop
+        if _narrative(ln.text, pack):
+            continue
         grams = _trigrams(ln.text, ln.ws)
         for j in (k - 1, k + 1):
             if 0 <= j < len(free) and free[j].words > ln.words and grams:
@@ -482,7 +487,14 @@ def _short_caption_like(ln: Line, pack: Pack, cap: dict) -> bool:
         and not t.endswith("...")
         and not _SENTENCE_BREAK_RE.search(t)
         and t[0] not in "-–•*+\"“'‘("
+        and not _narrative(t, pack)
     )
+
+
+def _narrative(t: str, pack: Pack) -> bool:
+    """Running prose, not a caption: a discourse opening, a speaker, a list item, a quote."""
+    return bool(pack.body_opening.match(t) or pack.narrative.search(t) or _LIST_ITEM.match(t)
+                or any(q in t for q in "\"“”:"))
 
 
 def _bylines(body: list[Line], pack: Pack, found: Findings) -> None:
