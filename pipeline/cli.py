@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from .provenance import tally
+from .provenance import raw_from_clean, tally
 
 
 def _load_manifest(output_dir: str):
@@ -27,20 +27,6 @@ def _load_manifest(output_dir: str):
     with open(path, encoding="utf-8") as f:
         for line in f:
             yield json.loads(line)
-
-
-def raw_from_record(rec: dict, clean: str) -> str:
-    """Rebuild the decoded raw text from the clean text and the edits (they quote raw)."""
-    out = []
-    raw_pos = clean_pos = 0
-    for e in rec["edits"]:
-        gap = e["start"] - raw_pos
-        out.append(clean[clean_pos : clean_pos + gap])
-        clean_pos += gap + len(e["replacement"])
-        out.append(e["text"])
-        raw_pos = e["end"]
-    out.append(clean[clean_pos:])
-    return "".join(out)
 
 
 def _color(enabled: bool):
@@ -63,7 +49,7 @@ def cmd_diff(args) -> int:
         return 0
     clean_path = Path(args.output_dir) / "clean" / f"{rec['id']}.txt"
     clean = clean_path.read_text(encoding="utf-8")
-    raw = raw_from_record(rec, clean)
+    raw = raw_from_clean(rec["edits"], clean)
     paint = _color(args.color == "always" or (args.color == "auto" and sys.stdout.isatty()))
 
     raw_lines = raw.split("\n")

@@ -47,6 +47,19 @@ def clean_record(doc: Document, clean: str) -> dict[str, Any]:
     return {"id": doc.id, "text": clean, "metadata": meta}
 
 
+def raw_from_clean(edits: list[dict], clean: str) -> str:
+    """Rebuild the decoded raw text from the clean text and the edits (edits quote raw)."""
+    out, raw_pos, clean_pos = [], 0, 0
+    for e in edits:
+        gap = e["start"] - raw_pos
+        out.append(clean[clean_pos : clean_pos + gap])
+        clean_pos += gap + len(e["replacement"])
+        out.append(e["text"])
+        raw_pos = e["end"]
+    out.append(clean[clean_pos:])
+    return "".join(out)
+
+
 def _removed_lines(e: dict) -> int:
     return max(e["text"].count("\n"), 1) if e["text"].strip() else 0
 

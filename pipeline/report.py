@@ -16,6 +16,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from .provenance import raw_from_clean
+
 MAX_TABLE_ROWS = 2000
 MAX_DETAILS = 100
 MAX_DETAIL_CHARS = 60_000
@@ -67,18 +69,6 @@ def _e(s: Any) -> str:
 
 def _color(reason: str) -> str:
     return _COLORS.get(reason.split("+")[-1], "#999999")
-
-
-def raw_from_clean(edits: list[dict], clean: str) -> str:
-    out, raw_pos, clean_pos = [], 0, 0
-    for e in edits:
-        gap = e["start"] - raw_pos
-        out.append(clean[clean_pos : clean_pos + gap])
-        clean_pos += gap + len(e["replacement"])
-        out.append(e["text"])
-        raw_pos = e["end"]
-    out.append(clean[clean_pos:])
-    return "".join(out)
 
 
 def _marked(raw: str, edits: list[dict], limit: int) -> tuple[str, str]:

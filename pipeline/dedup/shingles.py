@@ -16,6 +16,8 @@ import unicodedata
 import numpy as np
 import xxhash
 
+from .minhash import fmix32
+
 _SYLLABLE = re.compile(r"\w+", re.UNICODE)
 _K = (np.uint32(0x9E3779B1), np.uint32(0x85EBCA77), np.uint32(0xC2B2AE3D))
 _syllable_hash: dict[str, int] = {}
@@ -39,14 +41,6 @@ def shingles(text: str, n: int = 3, min_syllables: int = 8, char_n: int = 5) -> 
     return {norm[i : i + char_n] for i in range(len(norm) - char_n + 1)}
 
 
-def _fmix32(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> np.uint32(16))
-    h = h * np.uint32(0x85EBCA6B)
-    h = h ^ (h >> np.uint32(13))
-    h = h * np.uint32(0xC2B2AE35)
-    return h ^ (h >> np.uint32(16))
-
-
 def _hash_syllables(syl: list[str]) -> np.ndarray:
     cache = _syllable_hash
     try:
@@ -65,7 +59,7 @@ def shingle_hashes(text: str, min_syllables: int = 8, char_n: int = 5, unique: b
     if len(syl) >= min_syllables:
         h = _hash_syllables(syl)
         with np.errstate(over="ignore"):
-            tri = _fmix32(h[:-2] * _K[0] + h[1:-1] * _K[1] + h[2:] * _K[2])
+            tri = fmix32(h[:-2] * _K[0] + h[1:-1] * _K[1] + h[2:] * _K[2])
         return np.unique(tri) if unique else tri
     norm = " ".join(syl)
     if not norm:
@@ -110,7 +104,7 @@ def line_shingle_hashes(lines: list[str], min_syllables: int = 8, char_n: int = 
     counts = brk - starts
     h = _hash_syllables(toks)
     with np.errstate(over="ignore"):
-        tri = _fmix32(h[:-2] * _K[0] + h[1:-1] * _K[1] + h[2:] * _K[2]) if len(h) >= 3 else np.zeros(0, np.uint32)
+        tri = fmix32(h[:-2] * _K[0] + h[1:-1] * _K[1] + h[2:] * _K[2]) if len(h) >= 3 else np.zeros(0, np.uint32)
     parts, sizes = [], []
     for k, (st, c) in enumerate(zip(starts.tolist(), counts.tolist())):
         if c >= min_syllables:  # trigrams inside the line only: they start at st .. st+c-3
