@@ -75,13 +75,19 @@ class MinHasher:
         flat = fmix32(flat.astype(np.uint32, copy=False))
         offs = np.concatenate(([0], np.cumsum(lens)))
         a, b = self.a[:, None], self.b[:, None]
+        # One buffer for every block, filled in place: allocating a fresh matrix per block
+        # (and faulting its pages in) cost five times the arithmetic.
+        buf = np.empty((self.num_perm, min(block, int(offs[-1]))), dtype=np.uint32)
         i = 0
         with np.errstate(over="ignore"):
             while i < n:
                 if lens[i] > block:  # one large set: reduce it block by block
                     for s in range(int(offs[i]), int(offs[i + 1]), block):
                         seg = flat[s : min(s + block, int(offs[i + 1]))]
-                        np.minimum(out[i], (a * seg[None, :] + b).min(axis=1), out=out[i])
+                        hv = buf[:, : len(seg)]
+                        np.multiply(a, seg[None, :], out=hv)
+                        hv += b
+                        np.minimum(out[i], hv.min(axis=1), out=out[i])
                     i += 1
                     continue
                 j = i  # as many whole sets as fit in one block
@@ -90,7 +96,9 @@ class MinHasher:
                 rows = [k for k in range(i, j) if lens[k] > 0]
                 if rows:
                     seg = flat[offs[i] : offs[j]]
-                    hv = a * seg[None, :] + b  # uint32 wraps: mod 2^32
+                    hv = buf[:, : len(seg)]
+                    np.multiply(a, seg[None, :], out=hv)  # uint32 wraps: mod 2^32
+                    hv += b
                     out[rows] = np.minimum.reduceat(hv, offs[rows] - offs[i], axis=1).T
                 i = j
         return out
