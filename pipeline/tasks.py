@@ -341,11 +341,14 @@ class NearDuplicates(_CorpusTask):
                 arrays["run"] = f["run"]
             shards[f["shard"]] = arrays
         decisions = corpus.decide(shards, doc_pairs, para_pairs, st)
-        flat = {doc_id: d for per in decisions.values() for doc_id, d in per.items()}
+        # One file per shard, so each EmitShard reads only its own decisions; the stamp last.
+        folder = Path(self.output().path).with_suffix("")
+        for shard, per in decisions.items():
+            write_atomic(folder / f"{shard:05d}.json", json.dumps(per, ensure_ascii=False, sort_keys=True))
+        n_docs = sum(1 for per in decisions.values() for d in per.values() if "duplicate_of" in d)
+        n_paras = sum(len(d.get("paragraphs", [])) for per in decisions.values() for d in per.values())
         with self.output().open("w") as out:
-            out.write(json.dumps(flat, ensure_ascii=False, sort_keys=True))
-        n_docs = sum(1 for d in flat.values() if "duplicate_of" in d)
-        n_paras = sum(len(d.get("paragraphs", [])) for d in flat.values())
+            out.write(json.dumps({"shards": len(decisions), "duplicate_documents": n_docs, "paragraphs": n_paras}))
         _progress(f"dedup   corpus: {n_docs} duplicate documents, {n_paras} repeated paragraphs "
                   f"({st.bands} bands x {st.rows} rows) in {time.perf_counter() - t0:.2f} s")
 
@@ -375,8 +378,8 @@ class EmitShard(_ShardTask):
     def run(self):
         t0 = time.perf_counter()
         c = cleaning()
-        with self.input()["dedup"].open("r") as f:
-            decisions = json.load(f)
+        with open(Path(self.input()["dedup"].path).with_suffix("") / f"{self.shard:05d}.json", "rb") as f:
+            decisions = loads(f.read())
         out_root = Path(self.output_dir)
         manifest, cleaned = [], []
         for doc in _read_docs(self.input()["docs"]["docs"].path):
@@ -520,9 +523,9 @@ def _prune_stages(stages: Path, live: set[str]) -> None:
     for p in stages.rglob("*"):
         if not p.is_file():
             continue
-        stem = p.name.split(".")[0]
-        fp = stem.split("-")[-1]
-        if fp not in live or "-luigi-tmp-" in p.name:
+        parts = p.relative_to(stages).parts  # a fingerprint names the file or its folder
+        fps = {part.split(".")[0].split("-")[-1] for part in parts}
+        if not fps & live or "-luigi-tmp-" in p.name:
             p.unlink()
 
 

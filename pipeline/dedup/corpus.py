@@ -349,11 +349,15 @@ def _add_para(out, shards, p: int, d: int, reason: str, rule: str, ref, extra: d
 
 
 def _unique_pairs(pairs: np.ndarray):
+    """Distinct unordered pairs, yielded from numpy without a list of Python tuples."""
     if len(pairs) == 0:
-        return []
+        return
     p = np.sort(pairs, axis=1)
     p = np.unique(p, axis=0)
-    return [(int(a), int(b)) for a, b in p if a != b]
+    p = p[p[:, 0] != p[:, 1]]
+    for start in range(0, len(p), 65536):
+        for a, b in p[start : start + 65536].tolist():
+            yield a, b
 
 
 def apply_decision(doc: Document, decision: dict[str, Any] | None, action: str = "remove") -> Document:
