@@ -70,6 +70,12 @@ def settings_digest() -> str:
     return h.hexdigest()[:16]
 
 
+def _peak_mb() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
 def _progress(msg: str) -> None:
     if cleaning().progress:
         print(f"[pipeline] {msg}", file=sys.stderr, flush=True)
@@ -214,7 +220,7 @@ class SignShard(_ShardTask):
         with out["sigs"].open("w") as f:
             np.savez(f, **arrays)
         _progress(f"sign    shard {self.shard + 1}/{self.n_shards}: {len(arrays['doc_ids'])} documents, "
-                  f"{len(arrays['para_doc'])} paragraphs in {time.perf_counter() - t0:.2f} s")
+                  f"{len(arrays['para_doc'])} paragraphs in {time.perf_counter() - t0:.2f} s, peak RSS {_peak_mb()} MB")
 
 
 INDEX = "index"
@@ -295,6 +301,9 @@ class BandBuckets(_CorpusTask):
             pairs[kind] = corpus.band_candidates(cols)
         with self.output().open("w") as f:
             np.savez(f, doc_pairs=pairs["doc"], para_pairs=pairs["para"])
+        if self.band == 0:
+            _progress(f"bands   band 1: {len(pairs['doc'])} document and {len(pairs['para'])} paragraph candidate pairs, "
+                      f"peak RSS {_peak_mb()} MB")
 
 
 class NearDuplicates(_CorpusTask):
@@ -318,29 +327,31 @@ class NearDuplicates(_CorpusTask):
 
         t0 = time.perf_counter()
         st = dedup_settings()
-        doc_pairs, para_pairs = [], []
+        # Distinct candidate pairs, merged band by band: the same pair found in several bands is
+        # kept once, and memory never holds all bands' pairs at the same time.
+        uniq = {"doc_pairs": np.zeros((0, 2), np.int64), "para_pairs": np.zeros((0, 2), np.int64)}
         for target in self.input()["bands"]:
             with np.load(target.path) as z:
-                doc_pairs.append(z["doc_pairs"])
-                para_pairs.append(z["para_pairs"])
-        doc_pairs, para_pairs = np.concatenate(doc_pairs), np.concatenate(para_pairs)
+                for key in uniq:
+                    band = np.sort(z[key], axis=1)
+                    uniq[key] = np.unique(np.concatenate([uniq[key], band[band[:, 0] != band[:, 1]]]), axis=0)
+        need = {"doc_sig": _needed_rows(uniq["doc_pairs"]), "para_sig": _needed_rows(uniq["para_pairs"])}
         # Memory stays bounded: of the signatures, only rows that are in a candidate pair are kept.
-        need = {"doc_sig": _needed_rows(doc_pairs), "para_sig": _needed_rows(para_pairs)}
         shards = {}
         for f in self.sign_files():
             with np.load(f["sigs"]) as z:
                 arrays = {k: z[k] for k in z.files if k not in need}
                 for key, rows in need.items():
                     local = rows.get(f["shard"], [])
-                    if local:
-                        sig = z[key]
-                        arrays[key] = {i: sig[i] for i in local}
+                    if local:  # a copy of just these rows: the shard's full array is let go
+                        rows = z[key][np.asarray(local, dtype=np.int64)]
+                        arrays[key] = dict(zip(local, rows))
                     else:
                         arrays[key] = {}
             if "run" in f:
                 arrays["run"] = f["run"]
             shards[f["shard"]] = arrays
-        decisions = corpus.decide(shards, doc_pairs, para_pairs, st)
+        decisions = corpus.decide(shards, uniq["doc_pairs"], uniq["para_pairs"], st)
         # One file per shard, so each EmitShard reads only its own decisions; the stamp last.
         folder = Path(self.output().path).with_suffix("")
         for shard, per in decisions.items():
@@ -350,7 +361,8 @@ class NearDuplicates(_CorpusTask):
         with self.output().open("w") as out:
             out.write(json.dumps({"shards": len(decisions), "duplicate_documents": n_docs, "paragraphs": n_paras}))
         _progress(f"dedup   corpus: {n_docs} duplicate documents, {n_paras} repeated paragraphs "
-                  f"({st.bands} bands x {st.rows} rows) in {time.perf_counter() - t0:.2f} s")
+                  f"({st.bands} bands x {st.rows} rows) in {time.perf_counter() - t0:.2f} s, "
+                  f"peak RSS {_peak_mb()} MB")
 
 
 class EmitShard(_ShardTask):

@@ -226,8 +226,10 @@ def _order_key(date: str, doc_id: str, prior: bool = False) -> tuple:
     return (not prior, date == "", date, doc_id)
 
 
-def decide(shards: dict[int, dict[str, np.ndarray]], doc_pairs: np.ndarray, para_pairs: np.ndarray,
+def decide(shards: dict[int, dict[str, np.ndarray]], doc_pairs, para_pairs,
            settings: DedupSettings) -> dict[int, dict[str, dict[str, Any]]]:
+    """``doc_pairs``/``para_pairs``: an array of candidate pairs, or an iterable of arrays (one
+    per band, read one at a time so memory holds one band's pairs)."""
     """Per shard, per document id: {"duplicate_of", "similarity"} and/or {"paragraphs": [...]}."""
     out: dict[int, dict[str, dict[str, Any]]] = {s: {} for s in shards if s < PRIOR_SHARD_BASE}
 
@@ -263,7 +265,9 @@ def decide(shards: dict[int, dict[str, np.ndarray]], doc_pairs: np.ndarray, para
 
     # 1. whole documents
     uf = _UnionFind()
-    for a, b in _unique_pairs(doc_pairs):
+    for a, b in _pairs(doc_pairs):
+        if uf.find(a) == uf.find(b):
+            continue  # already joined (the same pair from another band, or through others)
         if doc_field(a, "doc_has_text") and doc_field(b, "doc_has_text") and doc_match(a, b) is not None:
             uf.union(a, b)
     dup_docs: set[int] = set()
@@ -292,7 +296,9 @@ def decide(shards: dict[int, dict[str, np.ndarray]], doc_pairs: np.ndarray, para
         return int(gid(s, shards[s]["para_doc"][i]))
 
     uf = _UnionFind()
-    for a, b in _unique_pairs(para_pairs):
+    for a, b in _pairs(para_pairs):
+        if uf.find(a) == uf.find(b):
+            continue
         (sa, ia), (sb, ib) = split_gid(a), split_gid(b)
         if not (shards[sa]["para_compare"][ia] and shards[sb]["para_compare"][ib]):
             continue
@@ -346,6 +352,15 @@ def _add_para(out, shards, p: int, d: int, reason: str, rule: str, ref, extra: d
     if ref is not None:
         item["duplicate_of"] = ref
     out[s].setdefault(doc_id, {}).setdefault("paragraphs", []).append(item)
+
+
+def _pairs(pairs):
+    """Pairs from one array or from an iterable of arrays (bands), each deduplicated."""
+    if isinstance(pairs, np.ndarray):
+        yield from _unique_pairs(pairs)
+        return
+    for band in pairs:
+        yield from _unique_pairs(band)
 
 
 def _unique_pairs(pairs: np.ndarray):
