@@ -162,7 +162,7 @@ def build_report(open_records: Callable[[], Iterable[dict[str, Any]]], clean_dir
     parts.append("<h2>Removed characters per reason</h2>" + _bars(summary.get("chars_removed", {}), "chars"))
     parts.append("<h2>Share of each document removed</h2>" + _histogram(shares))
     sampled = n_docs > len(rows)
-    parts.append(f"<h2>Documents</h2><p class=\"note\">Click a column to sort."
+    parts.append("<h2>Documents</h2><p class=\"note\">Click a column to sort."
                  + (f" Showing the first {len(rows):,} of {n_docs:,} documents (by id); the manifest has them all." if sampled else "")
                  + "</p>")
     parts.append('<table class="sortable" id="docs"><thead><tr><th>id</th><th>status</th><th>encoding</th>'

@@ -28,7 +28,7 @@ from . import chain
 from .boilerplate import strip_boilerplate
 from .dedup import corpus
 from .documents import Document
-from .provenance import clean_record, manifest_record, sha256_text, tally
+from .provenance import clean_record, manifest_record, tally
 from .report import build_report
 from .readers import InputFile, list_inputs, read_documents
 from .writers import atomic_open, concat_files, dumps, loads, safe_child, write_atomic, write_jsonl_atomic

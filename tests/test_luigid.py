@@ -1,5 +1,4 @@
 """Scale-out on Luigi's own central scheduler: luigid on 127.0.0.1 and two worker processes."""
-import json
 import os
 import shutil
 import socket

@@ -151,7 +151,7 @@ def _drop_repeats(doc: Document, paras, flat, lens, offs, settings: DedupSetting
     et.apply(ops)
     doc.update(et)
     to_raw = et.mapper()
-    shift, kept, removed = 0, [], 0
+    removed = 0
     cuts = {op.start: op.end - op.start for op in ops}
     new_paras, parts, new_lens = [], [], []
     for k, (start, end, _, part) in enumerate(paras):
