@@ -474,10 +474,17 @@ class CleanAll(luigi.Task):
                 for line in f:
                     yield loads(line)
 
-        keep_ids = {r["id"] for r in records() if r["status"] != "rejected"}
+        keep_ids: set[str] = set()
+
+        def noting_kept():  # one pass serves the totals and the list of documents kept
+            for r in records():
+                if r["status"] != "rejected":
+                    keep_ids.add(r["id"])
+                yield r
+
+        summary = tally(noting_kept())
         _remove_stale(out / "clean", keep_ids)
         _remove_stale(out / "extracted", keep_ids)
-        summary = tally(records())
         summary["skipped_hidden"] = skipped
         write_atomic(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
         write_atomic(out / "report.html", build_report(records, out / "clean", summary))

@@ -124,8 +124,7 @@ def sign_documents(docs: Iterable[Document], settings: DedupSettings, hasher: Mi
 def _drop_repeats(doc: Document, paras, flat, lens, offs, settings: DedupSettings):
     """Nearby repeated lines go first (reusing the shingle hashes just computed); the
     surviving lines' offsets shift by what was removed before them."""
-    from ..documents import Op
-    from .within import find_repeats
+    from .within import find_repeats, repeat_ops
 
     stripped = [p[3].strip() for p in paras]
     uniq: dict[int, np.ndarray] = {}
@@ -139,15 +138,8 @@ def _drop_repeats(doc: Document, paras, flat, lens, offs, settings: DedupSetting
     if not found:
         return paras, flat, lens, offs
     et = doc.edited()
-    text = et.text
-    to_raw = paras[0][2]
-    ops, gone = [], set()
-    for i, j, sim in found:
-        start, end = paras[i][0], paras[i][1]
-        nl = end + 1 if text[end : end + 1] == "\n" else end
-        ref = {"id": doc.id, "start": to_raw(paras[j][0], True), "end": to_raw(paras[j][1], False)}
-        ops.append(Op(start, nl, "", "duplicate", "repeated_line", {"duplicate_of": ref, "similarity": round(sim, 4)}))
-        gone.add(i)
+    ops = repeat_ops(doc.id, [(p[0], p[1]) for p in paras], found, et.text, paras[0][2])
+    gone = {i for i, _, _ in found}
     et.apply(ops)
     doc.update(et)
     to_raw = et.mapper()
@@ -228,8 +220,6 @@ def _order_key(date: str, doc_id: str, prior: bool = False) -> tuple:
 
 def decide(shards: dict[int, dict[str, np.ndarray]], doc_pairs, para_pairs,
            settings: DedupSettings) -> dict[int, dict[str, dict[str, Any]]]:
-    """``doc_pairs``/``para_pairs``: an array of candidate pairs, or an iterable of arrays (one
-    per band, read one at a time so memory holds one band's pairs)."""
     """Per shard, per document id: {"duplicate_of", "similarity"} and/or {"paragraphs": [...]}."""
     out: dict[int, dict[str, dict[str, Any]]] = {s: {} for s in shards if s < PRIOR_SHARD_BASE}
 
@@ -265,7 +255,7 @@ def decide(shards: dict[int, dict[str, np.ndarray]], doc_pairs, para_pairs,
 
     # 1. whole documents
     uf = _UnionFind()
-    for a, b in _pairs(doc_pairs):
+    for a, b in _unique_pairs(doc_pairs):
         if uf.find(a) == uf.find(b):
             continue  # already joined (the same pair from another band, or through others)
         if doc_field(a, "doc_has_text") and doc_field(b, "doc_has_text") and doc_match(a, b) is not None:
@@ -296,7 +286,7 @@ def decide(shards: dict[int, dict[str, np.ndarray]], doc_pairs, para_pairs,
         return int(gid(s, shards[s]["para_doc"][i]))
 
     uf = _UnionFind()
-    for a, b in _pairs(para_pairs):
+    for a, b in _unique_pairs(para_pairs):
         if uf.find(a) == uf.find(b):
             continue
         (sa, ia), (sb, ib) = split_gid(a), split_gid(b)
@@ -352,15 +342,6 @@ def _add_para(out, shards, p: int, d: int, reason: str, rule: str, ref, extra: d
     if ref is not None:
         item["duplicate_of"] = ref
     out[s].setdefault(doc_id, {}).setdefault("paragraphs", []).append(item)
-
-
-def _pairs(pairs):
-    """Pairs from one array or from an iterable of arrays (bands), each deduplicated."""
-    if isinstance(pairs, np.ndarray):
-        yield from _unique_pairs(pairs)
-        return
-    for band in pairs:
-        yield from _unique_pairs(band)
 
 
 def _unique_pairs(pairs: np.ndarray):

@@ -27,10 +27,6 @@ def syllables(text: str) -> list[str]:
     return _SYLLABLE.findall(unicodedata.normalize("NFC", text).lower())
 
 
-def normalize(text: str) -> str:
-    return " ".join(syllables(text))
-
-
 def shingles(text: str, n: int = 3, min_syllables: int = 8, char_n: int = 5) -> set[str]:
     syl = syllables(text)
     if len(syl) >= min_syllables:

@@ -53,39 +53,35 @@ def lazy_line_shingles(lines: list[str]):
     return shingles_of
 
 
-def within_document_ops(text: str, threshold: float = 0.8, window: int = 3, min_chars: int = 20) -> list[Op]:
-    """Drop a line that nearly repeats one of the ``window`` content lines before it."""
-    spans = []  # (start, end, end including the newline)
-    lines = []
-    pos = 0
-    for part in text.split("\n"):
-        start, end = pos, pos + len(part)
-        pos = end + 1 if end < len(text) else end
-        if part.strip():
-            spans.append((start, end, pos))
-            lines.append(part.strip())
-    return [
-        Op(spans[i][0], spans[i][2], "", "duplicate", "repeated_line",
-           {"duplicate_of": {"start": spans[j][0], "end": spans[j][1]}, "similarity": round(sim, 4)})
-        for i, j, sim in find_repeats(lines, lazy_line_shingles(lines), threshold, window, min_chars)
-    ]
+def repeat_ops(doc_id: str, spans, found, text: str, to_raw) -> list[Op]:
+    """Edits that drop each repeated line (with its newline), pointing at the kept copy in raw.
+
+    ``spans[i]`` is line i's (start, end) in ``text``; ``found`` comes from ``find_repeats``;
+    ``to_raw`` maps offsets of ``text`` to raw offsets.
+    """
+    ops = []
+    for i, j, sim in found:
+        start, end = spans[i]
+        nl = end + 1 if text[end : end + 1] == "\n" else end
+        ref = {"id": doc_id, "start": to_raw(spans[j][0], True), "end": to_raw(spans[j][1], False)}
+        ops.append(Op(start, nl, "", "duplicate", "repeated_line", {"duplicate_of": ref, "similarity": round(sim, 4)}))
+    return ops
 
 
 def remove_repeats(doc, threshold: float = 0.8, window: int = 3):
     """Stage: drop nearby repeated lines; ``duplicate_of`` points into the raw text."""
-    from ..documents import Op as _Op
-
     if doc.status == "rejected":
         return doc
     et = doc.edited()
-    ops = []
-    to_raw = None
-    for op in within_document_ops(et.text, threshold, window):
-        to_raw = to_raw or et.mapper()
-        src = op.extra["duplicate_of"]
-        s, e = to_raw(src["start"], True), to_raw(src["end"], False)
-        ops.append(_Op(op.start, op.end, "", op.reason, op.rule,
-                       {"duplicate_of": {"id": doc.id, "start": s, "end": e}, "similarity": op.extra["similarity"]}))
-    et.apply(ops)
-    doc.update(et)
+    text = et.text
+    spans, lines, pos = [], [], 0
+    for part in text.split("\n"):
+        if part.strip():
+            spans.append((pos, pos + len(part)))
+            lines.append(part.strip())
+        pos += len(part) + 1
+    found = find_repeats(lines, lazy_line_shingles(lines), threshold, window)
+    if found:
+        et.apply(repeat_ops(doc.id, spans, found, text, et.mapper()))
+        doc.update(et)
     return doc
