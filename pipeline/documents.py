@@ -362,6 +362,17 @@ class Document:
             "edits": [e.to_json() for e in self.edits],
         }
 
+    def to_record(self) -> tuple:
+        """A flat tuple of plain values, for the private stage files (see stagefiles.py)."""
+        return (self.id, self.source, self.raw, self.raw_sha256, self.encoding,
+                [(e.start, e.end, e.text, e.replacement, e.reason, e.rule, e.extra) for e in self.edits],
+                self.status, self.error, self.metadata, self.info)
+
+    @classmethod
+    def from_record(cls, r: tuple) -> "Document":
+        i, src, raw, sha, enc, edits, status, error, meta, info = r
+        return cls(i, src, raw, sha, enc, [Edit(*e) for e in edits], status, error, meta, info)
+
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> "Document":
         return cls(

@@ -101,7 +101,12 @@ def list_inputs(input_dir: str | os.PathLike) -> tuple[list[InputFile], int]:
 
 def _read_limited(path: Path, max_bytes: int) -> bytes:
     with open(path, "rb") as f:
-        data = f.read(max_bytes + 1)
+        # Ask for what the file holds (plus one byte, to see growth), not for the limit:
+        # a read of max_bytes allocates max_bytes, a real cost over many small files.
+        size = os.fstat(f.fileno()).st_size
+        data = f.read(min(size, max_bytes) + 1) if size else b""
+        if not size or len(data) > size:  # a pipe, or a file still growing: read on to the limit
+            data += f.read(max_bytes + 1 - len(data))
     if len(data) > max_bytes:
         raise NotText(f"the file is larger than the {max_bytes // (1024 * 1024)} MiB limit per document")
     return data

@@ -30,6 +30,8 @@ from .dedup import corpus
 from .documents import Document
 from .provenance import clean_record, manifest_record, tally
 from .report import build_report
+from .stagefiles import VERSION as STAGE_VERSION
+from .stagefiles import read_docs, write_docs
 from .readers import InputFile, list_inputs, read_documents
 from .writers import atomic_open, concat_files, dumps, loads, safe_child, write_atomic, write_jsonl_atomic
 
@@ -60,6 +62,7 @@ def settings_digest() -> str:
     keys = ("rule_pack", "disabled_reasons", "repeat_threshold", "repeat_window", "max_bytes", "num_perm", "dedup_threshold",
             "lsh_threshold", "dedup_min_words", "boilerplate_min_docs", "dedup_action")
     h.update(dumps({k: getattr(c, k) for k in keys}).encode())
+    h.update(STAGE_VERSION.encode())  # stage files are marshal: tied to the Python version
     root = Path(__file__).parent
     for p in sorted(root.rglob("*")):
         if p.suffix in (".py", ".toml") and "__pycache__" not in p.parts:
@@ -68,6 +71,16 @@ def settings_digest() -> str:
     if c.rule_pack.endswith(".toml"):
         h.update(Path(c.rule_pack).read_bytes())
     return h.hexdigest()[:16]
+
+
+def _warm() -> None:
+    """Work every task repeats, done once in the scheduling process: with ``--workers N``
+    luigi forks a process per task, and each inherits this instead of redoing it."""
+    from .rules.engine import load_pack
+    from .dedup import minhash  # noqa: F401  (numpy, xxhash)
+
+    dedup_settings()  # LSH parameters: a numerical integration
+    load_pack(cleaning().rule_pack)  # compiles the pack's patterns
 
 
 def _peak_mb() -> int:
@@ -79,12 +92,6 @@ def _peak_mb() -> int:
 def _progress(msg: str) -> None:
     if cleaning().progress:
         print(f"[pipeline] {msg}", file=sys.stderr, flush=True)
-
-
-def _read_docs(path: str) -> Iterator[Document]:
-    with open(path, "rb") as f:
-        for line in f:
-            yield Document.from_json(loads(line))
 
 
 @functools.lru_cache(maxsize=4)
@@ -116,7 +123,7 @@ class _ShardTask(luigi.Task):
         return os.path.join(self.output_dir, STAGES, stage or self.stage, f"{self.shard:05d}-{self.fingerprint}.{ext}")
 
     def output(self):
-        return luigi.LocalTarget(self.stage_path(), format=luigi.format.UTF8)
+        return luigi.LocalTarget(self.stage_path(ext="docs"), format=luigi.format.Nop)
 
     def shard_args(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("input_dir", "output_dir", "shard", "n_shards", "fingerprint", "plan")}
@@ -129,15 +136,12 @@ class _ShardTask(luigi.Task):
         raise NotImplementedError
 
     def source_docs(self) -> Iterator[Document]:
-        return _read_docs(self.input().path)
+        return read_docs(self.input().path)
 
     def run(self):
         t0 = time.perf_counter()
-        n = 0
         with self.output().open("w") as out:
-            for doc in self.transform(self.source_docs()):
-                out.write(dumps(doc.to_json()) + "\n")  # stage files: one JSON document a line
-                n += 1
+            n = write_docs(out, self.transform(self.source_docs()))
         _progress(f"{self.stage:<7} shard {self.shard + 1}/{self.n_shards}: {n} documents in {time.perf_counter() - t0:.2f} s")
 
 
@@ -195,7 +199,7 @@ class SignShard(_ShardTask):
 
     def output(self):
         return {
-            "docs": luigi.LocalTarget(self.stage_path(ext="jsonl"), format=luigi.format.UTF8),
+            "docs": luigi.LocalTarget(self.stage_path(ext="docs"), format=luigi.format.Nop),
             "sigs": luigi.LocalTarget(self.stage_path(ext="npz"), format=luigi.format.Nop),
             "doc_bands": luigi.LocalTarget(self.stage_path(ext="doc_bands.npy"), format=luigi.format.Nop),
             "para_bands": luigi.LocalTarget(self.stage_path(ext="para_bands.npy"), format=luigi.format.Nop),
@@ -209,11 +213,10 @@ class SignShard(_ShardTask):
         t0 = time.perf_counter()
         st = dedup_settings()
         out = self.output()
-        docs = list(_read_docs(self.input().path))  # one shard: bounded
+        docs = list(read_docs(self.input().path))  # one shard: bounded
         arrays = corpus.sign_documents(docs, st, MinHasher(st.num_perm))  # drops nearby repeats too
         with out["docs"].open("w") as f:
-            for d in docs:
-                f.write(dumps(d.to_json()) + "\n")
+            write_docs(f, docs)
         for key in ("doc_bands", "para_bands"):  # bands apart, so a band task maps one row
             with out[key].open("w") as f:
                 np.save(f, arrays.pop(key))
@@ -394,7 +397,7 @@ class EmitShard(_ShardTask):
             decisions = loads(f.read())
         out_root = Path(self.output_dir)
         manifest, cleaned = [], []
-        for doc in _read_docs(self.input()["docs"]["docs"].path):
+        for doc in read_docs(self.input()["docs"]["docs"].path):
             corpus.apply_decision(doc, decisions.get(doc.id), c.dedup_action)
             chain.finish_document(doc, repeat_window=0)  # repeats went in SignShard
             clean = doc.text if doc.status != "rejected" else None
@@ -427,6 +430,7 @@ class CleanAll(luigi.Task):
                 raise ValueError("--shard-size must be at least 1")
             inputs, skipped = list_inputs(self.input_dir)
             settings = settings_digest()
+            _warm()
             shards = []
             n = (len(inputs) + self.shard_size - 1) // self.shard_size
             for k in range(n):

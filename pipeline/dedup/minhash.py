@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import functools
+
 import numpy as np
 import xxhash
 
@@ -113,8 +115,10 @@ def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.count_nonzero(a == b)) / a.shape[-1]
 
 
+@functools.lru_cache(maxsize=16)
 def lsh_params(threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weight: float = 0.5) -> tuple[int, int]:
-    """Bands and rows from datasketch's own optimiser."""
+    """Bands and rows from datasketch's own optimiser (cached: it integrates numerically,
+    about 0.1 s, and every task asks)."""
     from datasketch.lsh import _optimal_param
 
     return _optimal_param(threshold, num_perm, fp_weight, fn_weight)
