@@ -147,6 +147,11 @@ class EditedText:
         cur_starts, pieces = self._pieces()
 
         def to_raw(cur: int, at_start: bool = True) -> int:
+            k = bisect.bisect_right(cur_starts, cur) - 1
+            if k >= 0:  # fast path: strictly inside an unedited stretch of raw
+                raw_s, raw_e, pc, e = pieces[k]
+                if e is None and pc < cur < pc + raw_e - raw_s:
+                    return raw_s + cur - pc
             i = max(bisect.bisect_right(cur_starts, cur) - 2, 0)
             j = bisect.bisect_right(cur_starts, cur, lo=i)
             return self._map(cur, pieces[i:j], at_start)

@@ -1,5 +1,6 @@
 """Near-duplicates: MinHash as datasketch computes it, within documents and across the corpus."""
 import json
+import re
 import shutil
 
 import numpy as np
@@ -9,7 +10,7 @@ from datasketch import MinHash
 
 from conftest import run_cleanall
 from pipeline.dedup.minhash import MinHasher
-from pipeline.dedup.shingles import shingles
+from pipeline.dedup.shingles import line_shingle_hashes, shingles
 
 
 def test_numpy_signatures_equal_datasketch(fixtures):
@@ -18,6 +19,21 @@ def test_numpy_signatures_equal_datasketch(fixtures):
     ours = MinHasher(128, seed=1).signatures(sets)
     ref = MinHash.bulk([[s.encode() for s in x] for x in sets], num_perm=128, seed=1, hashfunc=xxhash.xxh32_intdigest)
     assert np.array_equal(ours, np.stack([m.hashvalues for m in ref]))
+
+
+def test_batched_shingle_hashes_match_the_string_shingles_line_by_line(fixtures):
+    """The numpy hasher sees the same shingles as ``shingles`` (one distinct hash per distinct
+    shingle), and a line hashes the same alone or in a batch of a whole corpus."""
+    lines = [ln for p in sorted((fixtures / "dev" / "raw").glob("*.txt"))
+             for ln in p.read_text(encoding="utf-8").split("\n") if ln.strip()]
+    lines += ["🙂 Hà Nội 𝔘 emoji_and astral", "ĐÀ NẴNG", "0:00 / 0:00", "***"]
+    flat, sizes, counts = line_shingle_hashes(lines, with_counts=True)
+    offs = np.concatenate(([0], np.cumsum(sizes)))
+    for k, ln in enumerate(lines):
+        mine = flat[offs[k] : offs[k + 1]]
+        assert len(np.unique(mine)) == len(shingles(ln)), ln
+        assert np.array_equal(mine, line_shingle_hashes([ln])[0]), ln
+        assert counts[k] == len(re.findall(r"\w+", ln))
 
 
 def test_vietnamese_shingles_keep_tones():

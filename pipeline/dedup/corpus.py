@@ -23,7 +23,7 @@ import numpy as np
 
 from ..documents import Document
 from .minhash import MinHasher, band_hashes, estimated_jaccard
-from .shingles import line_shingle_hashes
+from .shingles import jaccard, line_shingle_hashes
 
 
 @dataclass(frozen=True)
@@ -40,68 +40,65 @@ class DedupSettings:
     repeat_window: int = 3
 
 
-_WORD_SPLIT = str.split
-
-
-def _paragraphs(doc: Document):
-    """(current start, current end, offset mapper, text) of each content line."""
-    et = doc.edited()
-    to_raw = et.mapper()
-    pos = 0
-    for part in et.text.split("\n"):
-        start, end = pos, pos + len(part)
-        pos = end + 1
-        if part.strip():
-            yield start, end, to_raw, part
-
-
 def sign_documents(docs: Iterable[Document], settings: DedupSettings, hasher: MinHasher) -> dict[str, np.ndarray]:
-    """Signatures and band hashes of one shard's documents and paragraphs, as arrays."""
-    doc_ids, doc_dates, doc_sites, doc_rawlen = [], [], [], []
-    para_doc, para_cur, para_raw, para_words, para_compare = [], [], [], [], []
-    flats, sizes = [], []
+    """Signatures and band hashes of one shard's documents and paragraphs, as arrays.
+
+    The whole shard is hashed and signed in one batch (numpy's cost is per call, not per
+    line); nearby repeated lines then go from their documents and from the arrays.
+    """
+    docs = [d for d in docs if d.status != "rejected"]
+    doc_ids = [d.id for d in docs]
+    doc_dates = [str(d.metadata.get("date") or "") for d in docs]
+    doc_sites = [str(d.metadata.get("sitename") or d.metadata.get("hostname") or "") for d in docs]
+    doc_rawlen = [len(d.raw) for d in docs]
+    # Every content line of the shard: its document, its span in the current text, its text.
+    texts, spans, first_line = [], [], [0]
+    edited = []
     for doc in docs:
-        if doc.status == "rejected":
+        et = doc.edited()
+        edited.append(et)
+        pos = 0
+        for part in et.text.split("\n"):
+            if part.strip():
+                spans.append((pos, pos + len(part)))
+                texts.append(part)
+            pos += len(part) + 1
+        first_line.append(len(texts))
+    flat, lens, syllables = line_shingle_hashes(texts, with_counts=True)
+    offs = np.concatenate(([0], np.cumsum(lens)))
+    line_sig = hasher.signatures_from_flat(flat, lens)  # a line's signature is its own: sign once
+
+    para_lines, para_doc, para_cur, para_raw = [], [], [], []
+    for d, doc in enumerate(docs):
+        lo, hi = first_line[d], first_line[d + 1]
+        if lo == hi:
             continue
-        d = len(doc_ids)
-        doc_ids.append(doc.id)
-        doc_dates.append(str(doc.metadata.get("date") or ""))
-        doc_sites.append(str(doc.metadata.get("sitename") or doc.metadata.get("hostname") or ""))
-        doc_rawlen.append(len(doc.raw))
-        paras = list(_paragraphs(doc))
-        if not paras:
-            continue
-        flat, lens = line_shingle_hashes([p[3] for p in paras])
-        offs = np.concatenate(([0], np.cumsum(lens)))
+        et = edited[d]
+        cur = spans[lo:hi]
+        alive = list(range(lo, hi))
         if settings.repeat_window:
-            paras, flat, lens, offs = _drop_repeats(doc, paras, flat, lens, offs, settings)
-        keep = lens > 0
-        flats.append(np.concatenate([flat[offs[i] : offs[i + 1]] for i in np.flatnonzero(keep)]) if keep.any()
-                     else np.zeros(0, np.uint32))
-        sizes.append(lens[keep])
-        for (start, end, to_raw, part), k in zip(paras, keep.tolist()):
-            if not k:
-                continue
-            nwords = len(_WORD_SPLIT(part))
+            alive, cur, et = _drop_repeats(doc, et, texts, cur, flat, offs, line_sig, lo, hi, settings)
+        to_raw = et.mapper()
+        for k, (start, end) in zip(alive, cur):
+            if lens[k] == 0:
+                continue  # nothing to compare (no word characters)
+            para_lines.append(k)
             para_doc.append(d)
             para_cur.append((start, end))
             para_raw.append((to_raw(start, True), to_raw(end, False)))
-            para_words.append(nwords)
-            para_compare.append(nwords >= settings.min_words)
-    lens_all = np.concatenate(sizes) if sizes else np.zeros(0, np.int64)
-    flat_all = np.concatenate(flats) if flats else np.zeros(0, np.uint32)
-    psig = hasher.signatures_from_flat(flat_all, lens_all)
-    doc_size = np.zeros(len(doc_ids), dtype=np.int64)  # shingles per document (sum over its lines)
-    if para_doc:
-        np.add.at(doc_size, np.asarray(para_doc, dtype=np.int64), lens_all)
-    dsig = np.full((len(doc_ids), settings.num_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)
+    rows = np.asarray(para_lines, dtype=np.int64)
+    psig = line_sig[rows]
+    para_words = syllables[rows]  # Vietnamese words are syllables
     pdoc = np.asarray(para_doc, dtype=np.int64)
-    if len(pdoc):
-        np.minimum.at(dsig, pdoc, psig)  # the union's signature is the minimum of the parts'
-    compare = np.asarray(para_compare, dtype=bool)
+    doc_size = np.zeros(len(doc_ids), dtype=np.int64)  # shingles per document (sum over its lines)
+    dsig = np.full((len(doc_ids), settings.num_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)
     has_text = np.zeros(len(doc_ids), dtype=bool)
     if len(pdoc):
-        has_text[pdoc] = True
+        first = np.flatnonzero(np.concatenate(([True], pdoc[1:] != pdoc[:-1])))  # rows come document by document
+        owners = pdoc[first]
+        doc_size[owners] = np.add.reduceat(lens[rows], first)
+        dsig[owners] = np.minimum.reduceat(psig, first, axis=0)  # the union's signature is the minimum of the parts'
+        has_text[owners] = True
     return {
         "doc_ids": np.asarray(doc_ids, dtype=str),
         "doc_dates": np.asarray(doc_dates, dtype=str),
@@ -113,49 +110,51 @@ def sign_documents(docs: Iterable[Document], settings: DedupSettings, hasher: Mi
         "para_doc": pdoc,
         "para_cur": np.asarray(para_cur, dtype=np.int64).reshape(-1, 2),
         "para_raw": np.asarray(para_raw, dtype=np.int64).reshape(-1, 2),
-        "para_words": np.asarray(para_words, dtype=np.int64),
-        "para_compare": compare,
+        "para_words": para_words,
+        "para_compare": para_words >= settings.min_words,
         "para_sig": psig,
         "doc_bands": band_hashes(dsig, settings.bands, settings.rows),
         "para_bands": band_hashes(psig, settings.bands, settings.rows),
     }
 
 
-def _drop_repeats(doc: Document, paras, flat, lens, offs, settings: DedupSettings):
-    """Nearby repeated lines go first (reusing the shingle hashes just computed); the
+def _drop_repeats(doc: Document, et, texts, cur, flat, offs, line_sig, lo: int, hi: int, settings: DedupSettings):
+    """Nearby repeated lines go first (reusing the hashes and signatures just computed); the
     surviving lines' offsets shift by what was removed before them."""
     from .within import find_repeats, repeat_ops
 
-    stripped = [p[3].strip() for p in paras]
+    stripped = [t.strip() for t in texts[lo:hi]]
+    # Signatures screen out pairs that cannot reach the threshold: with 128 permutations an
+    # estimate 0.3 below the true similarity has odds under 1e-12; the rest get exact Jaccard.
+    floor = settings.repeat_threshold - 0.3
     uniq: dict[int, np.ndarray] = {}
 
     def shingles_of(i: int) -> np.ndarray:
         if i not in uniq:
-            uniq[i] = np.unique(flat[offs[i] : offs[i + 1]])
+            uniq[i] = np.unique(flat[offs[lo + i] : offs[lo + i + 1]])
         return uniq[i]
 
-    found = find_repeats(stripped, shingles_of, settings.repeat_threshold, settings.repeat_window)
+    def similarity(i: int, j: int) -> float:
+        if estimated_jaccard(line_sig[lo + i], line_sig[lo + j]) < floor:
+            return 0.0
+        return jaccard(shingles_of(i), shingles_of(j))
+
+    found = find_repeats(stripped, similarity, settings.repeat_threshold, settings.repeat_window)
     if not found:
-        return paras, flat, lens, offs
-    et = doc.edited()
-    ops = repeat_ops(doc.id, [(p[0], p[1]) for p in paras], found, et.text, paras[0][2])
-    gone = {i for i, _, _ in found}
+        return list(range(lo, hi)), cur, et
+    ops = repeat_ops(doc.id, cur, found, et.text, et.mapper())
     et.apply(ops)
     doc.update(et)
-    to_raw = et.mapper()
-    removed = 0
+    gone = {i for i, _, _ in found}
     cuts = {op.start: op.end - op.start for op in ops}
-    new_paras, parts, new_lens = [], [], []
-    for k, (start, end, _, part) in enumerate(paras):
+    alive, new_cur, removed = [], [], 0
+    for k, (start, end) in enumerate(cur):
         if k in gone:
             removed += cuts[start]
             continue
-        new_paras.append((start - removed, end - removed, to_raw, part))
-        parts.append(flat[offs[k] : offs[k + 1]])
-        new_lens.append(lens[k])
-    lens = np.asarray(new_lens, dtype=np.int64)
-    flat = np.concatenate(parts) if parts else np.zeros(0, np.uint32)
-    return new_paras, flat, lens, np.concatenate(([0], np.cumsum(lens)))
+        alive.append(lo + k)
+        new_cur.append((start - removed, end - removed))
+    return alive, new_cur, et
 
 
 def band_candidates(columns: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:

@@ -131,11 +131,12 @@ def band_hashes(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """(bands, n) uint64: one hash per band of ``rows`` signature values."""
     n = sigs.shape[0]
     out = np.zeros((bands, n), dtype=np.uint64)
+    cols = np.ascontiguousarray(sigs[:, : bands * rows].T, dtype=np.uint64)  # one row per permutation
     with np.errstate(over="ignore"):
         for j in range(bands):
             h = np.full(n, np.uint64(j + 1) * _MULT, dtype=np.uint64)
             for k in range(rows):
-                h = (h ^ sigs[:, j * rows + k].astype(np.uint64)) * _MULT
+                h = (h ^ cols[j * rows + k]) * _MULT
                 h ^= h >> np.uint64(29)
             out[j] = h
     return out

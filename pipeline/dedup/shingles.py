@@ -4,12 +4,16 @@ Stripping diacritics would merge different words (ma, má, mà, mả, mã, mạ)
 Lines under ``min_syllables`` syllables get character n-grams instead, which still separate
 two different short captions.
 
-``shingle_hashes`` gives the same shingles as 32-bit hashes, computed fast: each distinct
-syllable is hashed once per process (Vietnamese has a few thousand), and n-grams are combined
-in numpy. These hashes are what the MinHash signatures are built from.
+``shingles`` gives the shingles as strings (the reference, for exact Jaccard in tests and
+benchmarks). ``line_shingle_hashes`` gives the same shingles as 32-bit hashes for many lines
+at once, and is what the MinHash signatures are built from. It never makes a Python string
+per syllable: the text becomes an array of code points, syllables are runs of word
+characters found with numpy, and each syllable's hash is a sum of mixed (character,
+position) values. A regex and a dictionary of syllable hashes cost three times as much.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -20,7 +24,9 @@ from .minhash import fmix32
 
 _SYLLABLE = re.compile(r"\w+", re.UNICODE)
 _K = (np.uint32(0x9E3779B1), np.uint32(0x85EBCA77), np.uint32(0xC2B2AE3D))
-_syllable_hash: dict[str, int] = {}
+_M1, _M2, _SHIFT = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(29)
+MAX_LINE_CHARS = 1_000_000
+_CHUNK_CHARS = 1 << 21  # lines are hashed in batches of about this many characters
 
 
 def syllables(text: str) -> list[str]:
@@ -31,37 +37,130 @@ def shingles(text: str, n: int = 3, min_syllables: int = 8, char_n: int = 5) -> 
     syl = syllables(text)
     if len(syl) >= min_syllables:
         return {" ".join(syl[i : i + n]) for i in range(len(syl) - n + 1)}
-    norm = " ".join(syl)
+    return _char_grams(" ".join(syl), char_n)
+
+
+def _char_grams(norm: str, char_n: int) -> set[str]:
     if len(norm) <= char_n:
         return {norm} if norm else set()
     return {norm[i : i + char_n] for i in range(len(norm) - char_n + 1)}
 
 
-def _hash_syllables(syl: list[str]) -> np.ndarray:
-    cache = _syllable_hash
-    try:
-        return np.array(list(map(cache.__getitem__, syl)), dtype=np.uint32)
-    except KeyError:
-        for s in syl:
-            if s not in cache:
-                cache[s] = xxhash.xxh32_intdigest(s.encode())
-        return np.array(list(map(cache.__getitem__, syl)), dtype=np.uint32)
+@functools.lru_cache(maxsize=1)
+def _tables() -> tuple[np.ndarray, np.ndarray]:
+    """For each BMP code point: is it a word character (as ``\\w``), and its lower case."""
+    is_word = np.zeros(0x10000, dtype=np.bool_)
+    lower = np.arange(0x10000, dtype=np.uint32)
+    for c in range(0x10000):
+        ch = chr(c)
+        if ch.isalnum() or ch == "_":
+            is_word[c] = True
+        lo = ch.lower()
+        if len(lo) == 1:
+            lower[c] = ord(lo)
+    return is_word, lower
 
 
-def shingle_hashes(text: str, min_syllables: int = 8, char_n: int = 5, unique: bool = True) -> np.ndarray:
-    """uint32 hashes of the shingles of ``text`` (sorted and unique unless ``unique=False``;
-    MinHash takes a minimum, so repeats do not change a signature)."""
-    syl = syllables(text)
-    if len(syl) >= min_syllables:
-        h = _hash_syllables(syl)
+def _syllable_spans(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Syllables of a code-point array: (start, end, uint32 hash of the lower-cased syllable)."""
+    is_word, lower = _tables()
+    astral = codes > 0xFFFF
+    bmp = np.where(astral, 0, codes) if astral.any() else codes
+    word = is_word[bmp]
+    low = lower[bmp]
+    if astral.any():  # rare: emoji, old scripts; classified one by one
+        idx = np.flatnonzero(astral)
+        chars = [chr(c) for c in codes[idx].tolist()]
+        word[idx] = [ch.isalnum() for ch in chars]
+        low[idx] = [ord(ch.lower()) if len(ch.lower()) == 1 else ord(ch) for ch in chars]
+    wi = np.flatnonzero(word)
+    if not len(wi):
+        empty = np.zeros(0, np.int64)
+        return empty, empty, np.zeros(0, np.uint32)
+    first = np.concatenate(([0], np.flatnonzero(np.diff(wi) != 1) + 1))  # in wi
+    last = np.concatenate((first[1:], [len(wi)]))
+    pos = np.arange(len(wi), dtype=np.int64) - np.repeat(first, last - first)
+    with np.errstate(over="ignore"):
+        v = (low[wi].astype(np.uint64) + np.uint64(1)) * _M1 + pos.astype(np.uint64) * _M2
+        v ^= v >> _SHIFT
+        v *= _M2
+        h = np.add.reduceat(v, first)
+        h ^= h >> np.uint64(32)
+    return wi[first], wi[last - 1] + 1, h.astype(np.uint32)
+
+
+def line_shingle_hashes(lines: list[str], min_syllables: int = 8, char_n: int = 5,
+                        with_counts: bool = False):
+    """Shingle hashes of many lines at once: (flat uint32 hashes, per-line counts), lines in
+    order, each line's hashes in text order (not unique: MinHash takes a minimum), and with
+    ``with_counts`` each line's number of syllables too.
+
+    A line of ``min_syllables`` or more syllables gives its syllable 3-grams; a shorter one
+    the character ``char_n``-grams of its syllables joined by spaces (as ``shingles``).
+    Text is taken as NFC (the repair stage normalises every document); ``shingles``
+    normalises, for text from elsewhere.
+    """
+    # A line is signed on its first MAX_LINE_CHARS characters: enough to tell copies apart,
+    # and memory stays bounded on a 50 MB line.
+    lines = [ln if len(ln) <= MAX_LINE_CHARS else ln[:MAX_LINE_CHARS] for ln in lines]
+    lines = [ln.replace("\n", " ") if "\n" in ln else ln for ln in lines]  # one line each, whatever comes
+    parts, batch, size = [], [], 0
+    for ln in lines:
+        batch.append(ln)
+        size += len(ln) + 1
+        if size >= _CHUNK_CHARS:
+            parts.append(_batch_hashes(batch, min_syllables, char_n))
+            batch, size = [], 0
+    if batch or not parts:
+        parts.append(_batch_hashes(batch, min_syllables, char_n))
+    out = tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
+    return out if with_counts else out[:2]
+
+
+def _batch_hashes(lines: list[str], min_syllables: int, char_n: int):
+    n = len(lines)
+    if not n:
+        return np.zeros(0, np.uint32), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    text = "\n".join(lines)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    starts, ends, h = _syllable_spans(codes)
+    breaks = np.flatnonzero(codes == 10)  # "\n" is not a word character: no syllable spans one
+    line_of = np.searchsorted(breaks, starts)
+    counts = np.bincount(line_of, minlength=n)
+    long_line = counts >= min_syllables
+    if len(h) >= 3:
         with np.errstate(over="ignore"):
             tri = fmix32(h[:-2] * _K[0] + h[1:-1] * _K[1] + h[2:] * _K[2])
-        return np.unique(tri) if unique else tri
-    norm = " ".join(syl)
-    if not norm:
-        return np.zeros(0, np.uint32)
-    grams = {norm} if len(norm) <= char_n else {norm[i : i + char_n] for i in range(len(norm) - char_n + 1)}
-    return np.unique(np.fromiter((xxhash.xxh32_intdigest(g.encode()) for g in grams), np.uint32, len(grams)))
+        # A trigram belongs to a long line when its three syllables all lie in that line.
+        keep = (line_of[:-2] == line_of[2:]) & long_line[line_of[:-2]]
+        tri, tri_line = tri[keep], line_of[:-2][keep]
+    else:
+        tri, tri_line = np.zeros(0, np.uint32), np.zeros(0, np.int64)
+    sizes = np.where(long_line, np.maximum(counts - 2, 0), 0).astype(np.int64)
+    short = np.flatnonzero(~long_line & (counts > 0))
+    if not len(short):
+        return tri, sizes, counts
+    # Short lines: character n-grams of the syllables joined by spaces, hashed one by one.
+    in_short = (~long_line)[line_of]
+    s_list, e_list = starts[in_short].tolist(), ends[in_short].tolist()
+    extra_ids, extra, t = [], [], 0
+    for k, c in zip(short.tolist(), counts[short].tolist()):
+        norm = " ".join([text[s:e] for s, e in zip(s_list[t : t + c], e_list[t : t + c])]).lower()
+        t += c
+        grams = _char_grams(norm, char_n)
+        hashes = sorted(xxhash.xxh32_intdigest(g.encode("utf-8", "surrogatepass")) for g in grams)
+        sizes[k] = len(hashes)
+        extra.extend(hashes)
+        extra_ids.extend([k] * len(hashes))
+    # Merge the two kinds back into line order (a stable sort by line keeps text order).
+    ids = np.concatenate((tri_line, np.asarray(extra_ids, np.int64)))
+    vals = np.concatenate((tri, np.asarray(extra, np.uint32)))
+    return vals[np.argsort(ids, kind="stable")], sizes, counts
+
+
+def shingle_hashes(text: str, min_syllables: int = 8, char_n: int = 5) -> np.ndarray:
+    """Sorted unique shingle hashes of one line (see ``line_shingle_hashes``)."""
+    return np.unique(line_shingle_hashes([text], min_syllables, char_n)[0])
 
 
 def jaccard(a, b) -> float:
@@ -73,42 +172,3 @@ def jaccard(a, b) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / len(a | b)
-
-
-_TOKEN_OR_BREAK = re.compile(r"\w+|\n", re.UNICODE)
-MAX_LINE_CHARS = 1_000_000
-
-
-def line_shingle_hashes(lines: list[str], min_syllables: int = 8, char_n: int = 5) -> tuple[np.ndarray, np.ndarray]:
-    """Shingle hashes of many lines at once: (flat uint32 hashes, per-line counts).
-
-    Equal, line by line, to ``shingle_hashes(line, unique=False)``, with one regex pass and a
-    few numpy operations for the whole batch instead of per line.
-    """
-    # A line is signed on its first MAX_LINE_CHARS characters: enough to tell copies apart,
-    # and memory stays bounded on a 50 MB line.
-    lines = [ln if len(ln) <= MAX_LINE_CHARS else ln[:MAX_LINE_CHARS] for ln in lines]
-    toks = _TOKEN_OR_BREAK.findall(unicodedata.normalize("NFC", "\n".join(lines)).lower())
-    toks.append("\n")
-    breaks, i = [], 0
-    for _ in range(len(lines)):  # C-level scans for each line's end
-        i = toks.index("\n", i)
-        breaks.append(i)
-        i += 1
-    brk = np.asarray(breaks, dtype=np.int64)
-    starts = np.concatenate(([0], brk[:-1] + 1))
-    counts = brk - starts
-    h = _hash_syllables(toks)
-    with np.errstate(over="ignore"):
-        tri = fmix32(h[:-2] * _K[0] + h[1:-1] * _K[1] + h[2:] * _K[2]) if len(h) >= 3 else np.zeros(0, np.uint32)
-    parts, sizes = [], []
-    for k, (st, c) in enumerate(zip(starts.tolist(), counts.tolist())):
-        if c >= min_syllables:  # trigrams inside the line only: they start at st .. st+c-3
-            parts.append(tri[st : st + c - 2])
-            sizes.append(c - 2)
-        else:
-            extra = shingle_hashes(lines[k], min_syllables, char_n, unique=False)
-            parts.append(extra)
-            sizes.append(len(extra))
-    flat = np.concatenate(parts) if parts else np.zeros(0, np.uint32)
-    return flat.astype(np.uint32, copy=False), np.asarray(sizes, dtype=np.int64)

@@ -12,11 +12,12 @@ from ..documents import Op
 from .shingles import jaccard, line_shingle_hashes
 
 
-def find_repeats(lines: list[str], shingles_of, threshold: float = 0.8, window: int = 3,
+def find_repeats(lines: list[str], similarity, threshold: float = 0.8, window: int = 3,
                  min_chars: int = 20) -> list[tuple[int, int, float]]:
     """(later line, kept line, similarity) for each line that nearly repeats one of the
-    ``window`` lines before it. ``lines`` are stripped; ``shingles_of(i)`` gives line i's
-    unique shingle hashes and is only asked for lines of comparable length."""
+    ``window`` lines before it. ``lines`` are stripped; ``similarity(i, j)`` gives the
+    Jaccard similarity of two lines' shingles and is only asked for lines of comparable
+    length."""
     found = []
     recent: list[int] = []
     for i, stripped in enumerate(lines):
@@ -27,7 +28,7 @@ def find_repeats(lines: list[str], shingles_of, threshold: float = 0.8, window: 
                 if other == stripped:
                     sim = 1.0
                 elif len(other) >= min_chars and min(len(stripped), len(other)) >= threshold * max(len(stripped), len(other)):
-                    sim = jaccard(shingles_of(i), shingles_of(j))  # lengths this close can reach the threshold
+                    sim = similarity(i, j)  # lengths this close can reach the threshold
                 else:
                     continue
                 if sim >= threshold and (best is None or sim > best[1]):
@@ -39,8 +40,8 @@ def find_repeats(lines: list[str], shingles_of, threshold: float = 0.8, window: 
     return found
 
 
-def lazy_line_shingles(lines: list[str]):
-    """``shingles_of(i)`` for ``find_repeats``, hashing every line at most once, in one batch."""
+def lazy_similarity(lines: list[str]):
+    """``similarity(i, j)`` for ``find_repeats``, hashing every line at most once, in one batch."""
     cache: list = []
 
     def shingles_of(i: int):
@@ -50,7 +51,7 @@ def lazy_line_shingles(lines: list[str]):
             cache.extend(np.unique(flat[offs[k] : offs[k + 1]]) for k in range(len(lines)))
         return cache[i]
 
-    return shingles_of
+    return lambda i, j: jaccard(shingles_of(i), shingles_of(j))
 
 
 def repeat_ops(doc_id: str, spans, found, text: str, to_raw) -> list[Op]:
@@ -80,7 +81,7 @@ def remove_repeats(doc, threshold: float = 0.8, window: int = 3):
             spans.append((pos, pos + len(part)))
             lines.append(part.strip())
         pos += len(part) + 1
-    found = find_repeats(lines, lazy_line_shingles(lines), threshold, window)
+    found = find_repeats(lines, lazy_similarity(lines), threshold, window)
     if found:
         et.apply(repeat_ops(doc.id, spans, found, text, et.mapper()))
         doc.update(et)
