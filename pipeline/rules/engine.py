@@ -25,7 +25,8 @@ UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀ�
 LOWER = "a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"
 _WORD_RE = re.compile(r"\w+(?:[-'’.]\w+)*")
 _TAIL = 240  # characters at the end of a line that end-anchored patterns may span
-_LONG_LINE = 20_000
+_ENGINE_WORD_LIMITS = (45, 40, 25, 20)  # word counts the layout code below compares with
+_PREFIX = 600  # characters whose words are counted first on a long line
 _LIST_ITEM = re.compile(r"^\(?[\w\d]{1,2}[).]\s")  # characters: past this, a line is body text and its words are only counted
 _SENTENCE_BREAK_RE = re.compile(r"[.!?…]\s+[\"“(]?[" + UPPER + "0-9]")
 
@@ -79,9 +80,11 @@ class Pack:
     inline: tuple[InlineRule, ...]
     caption: dict[str, Any]
     caption_credit: re.Pattern
+    credit_requires: tuple[str, ...]  # literals, one of which a credit must contain (a prefilter)
     caption_opening: re.Pattern
     body_opening: re.Pattern
     narrative: re.Pattern
+    word_cap: int  # the largest word count any rule compares with: past it, counting can stop
 
 
 @functools.lru_cache(maxsize=None)
@@ -102,15 +105,20 @@ def load_pack(name: str = "vi") -> Pack:
                         r.get("max_words"), r.get("at_end", False))
 
     cap = cfg.get("caption", {})
+    lines = tuple(line_rule(r) for r in cfg.get("line", []))
+    blocks = tuple(line_rule(r) for r in cfg.get("block", []))
+    thresholds = [p.get("long_paragraph_words", 30), p.get("heading_max_words", 12), *_ENGINE_WORD_LIMITS]
+    thresholds += [r.max_words for r in lines + blocks if r.max_words is not None]
+    thresholds += [v for v in cap.values() if isinstance(v, int) and not isinstance(v, bool)]
     return Pack(
         name=p.get("language", path.stem),
         digest=hashlib.sha256(data).hexdigest()[:16],
         terminal=p.get("terminal_punctuation", ".!?"),
         long_words=p.get("long_paragraph_words", 30),
         heading_max_words=p.get("heading_max_words", 12),
-        lines=(lines := tuple(line_rule(r) for r in cfg.get("line", []))),
+        lines=lines,
         any_line=_union(lines),
-        blocks=tuple(line_rule(r) for r in cfg.get("block", [])),
+        blocks=blocks,
         inline=tuple(
             InlineRule(r["id"], r["reason"], r["where"], _compile(r["pattern"], r.get("ignore_case", False)),
                        r.get("min_words_before", 0), r.get("min_sentences_before", 0), tuple(r.get("requires", ())))
@@ -118,9 +126,11 @@ def load_pack(name: str = "vi") -> Pack:
         ),
         caption=cap,
         caption_credit=_compile(cap.get("credit", r"(?!)")),
+        credit_requires=tuple(cap.get("credit_requires", ())),
         caption_opening=_compile(cap.get("opening", r"(?!)")),
         body_opening=_compile(cap.get("body_opening", r"(?!)")),
         narrative=_compile(cap.get("narrative", r"(?!)"), True),
+        word_cap=max(thresholds) + 1,
     )
 
 
@@ -156,8 +166,8 @@ class Line:
     raw: str
     lo: int = 0  # in-line cuts narrow the line to raw[lo:hi] for classification
     hi: int = 0
-    words: int = 0
-    ws: list[str] | None = None  # the words of ``text``, once counted
+    words: int = 0  # exact up to the pack's word_cap; past it, a lower bound above word_cap
+    ws: list[str] | None = None  # the words of ``text``, when counted in full
     reason: str | None = None
     rule: str | None = None
 
@@ -217,14 +227,20 @@ def find_boilerplate(text: str, pack: Pack, disabled: frozenset[str] = frozenset
     if not content:
         return found
 
-    _inline_cuts(content, pack, found)
+    _inline_cuts(content, pack, text, found)
+    cap = pack.word_cap
     for ln in content:
         t = ln.text
-        if len(t) > _LONG_LINE:  # prose by any measure: count, do not list, its words
-            ln.words = t.count(" ") + 1
-        else:
-            ln.ws = words(t)
-            ln.words = len(ln.ws)
+        if len(t) > _PREFIX:
+            # A prefix never holds more words than the line. When it already holds more than
+            # any rule compares with, that count decides every rule as the full one would,
+            # and the rest of a long paragraph is not tokenised.
+            n = len(_WORD_RE.findall(t, 0, _PREFIX))
+            if n > cap:
+                ln.words = n
+                continue
+        ln.ws = words(t)
+        ln.words = len(ln.ws)
 
     title = _title(content, pack)
     if title is not None:
@@ -249,12 +265,14 @@ def find_boilerplate(text: str, pack: Pack, disabled: frozenset[str] = frozenset
     return found
 
 
-def _inline_cuts(content: list[Line], pack: Pack, found: Findings) -> None:
+def _inline_cuts(content: list[Line], pack: Pack, text: str, found: Findings) -> None:
     """Agency tags, metadata headers, editor notes, end marks, glued credits."""
     first = content[0]
     # The lead sits in the first few lines, behind the title, captions or a player.
     lead = content[:6]
     for rule in pack.inline:
+        if rule.requires and not any(lit in text for lit in rule.requires):
+            continue  # no line can pass the prefilter: one search of the document, not of each line
         targets = {"doc_start": [first], "lead": lead}.get(rule.where, content)
         for ln in targets:
             seg = ln.raw[ln.lo : ln.hi]
@@ -371,12 +389,14 @@ def _captions(body: list[Line], pack: Pack, title: Line | None) -> None:
     first = free[0] if free else None
 
     # Strong signals: a photo credit at the end, an opening only captions use.
+    lits = pack.credit_requires
     for ln in free:
         t = ln.text
-        m = pack.caption_credit.search(t, max(0, len(t) - _TAIL))
+        tail = max(0, len(t) - _TAIL)
+        m = pack.caption_credit.search(t, tail) if not lits or any(x in t[tail:] for x in lits) else None
         if m and len(words(t[: m.start()])) <= 45:
             ln.reason, ln.rule = "caption", "photo_credit"
-        elif pack.caption_opening.search(t) and ln.words <= 45:
+        elif ln.words <= 45 and pack.caption_opening.search(t):
             ln.reason, ln.rule = "caption", "caption_opening"
 
     # A shorter line that restates a neighbouring paragraph (not the lead: a lead that
