@@ -1,5 +1,6 @@
 """The real command, end to end: the output contract a downstream tool relies on."""
 import json
+import os
 import shutil
 
 import pytest
@@ -84,15 +85,17 @@ def test_missing_input_dir_fails_with_nonzero_exit(tmp_path):
     assert r.returncode != 0
 
 
-def test_a_failed_write_leaves_no_file(tmp_path):
+def test_a_failed_write_leaves_no_file(tmp_path, monkeypatch):
     target = tmp_path / "a" / "b.txt"
+    target.parent.mkdir()
 
-    class Boom(str):
-        def encode(self, *a):
-            raise RuntimeError("disk full")
+    def full(fd, data):
+        raise OSError(28, "No space left on device")
 
-    with pytest.raises(RuntimeError):
-        write_atomic(target, Boom("x"))
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(OSError):
+        write_atomic(target, "x" * 1000)
+    monkeypatch.undo()
     assert not target.exists() and list(target.parent.iterdir()) == []
 
 
