@@ -106,20 +106,27 @@ def bare_ftfy(texts: list[str]) -> dict:
 
 
 def fast_path_proof(texts: list[str]) -> dict:
-    """The repair fast path skips ftfy on a line only where ftfy would change nothing."""
+    """The repair fast paths skip ftfy only where ftfy would change nothing: a line that
+    ``_needs_ftfy`` passes must come back from ftfy unchanged, and a document that
+    ``_lines_need_nothing`` passes whole must hold no line that ``_needs_ftfy`` flags."""
     import ftfy
 
-    from pipeline.encoding import FTFY_CONFIG, _needs_ftfy
+    from pipeline.encoding import FTFY_CONFIG, _lines_need_nothing, _needs_ftfy
 
-    lines = skipped = mismatches = 0
+    lines = skipped = mismatches = docs_whole = gate_misses = 0
     for t in texts:
-        for line in re.split("\r\n|\r|\n", t):
+        whole = _lines_need_nothing(t)
+        docs_whole += whole
+        for line in re.split("\r\n|\r|\n|\u2028|\u2029", t):
             lines += 1
             if not _needs_ftfy(line):
                 skipped += 1
                 if ftfy.fix_and_explain(line, config=FTFY_CONFIG).text != line:
                     mismatches += 1
-    return {"lines": lines, "skipped_by_fast_path": skipped, "mismatches": mismatches}
+            elif whole:
+                gate_misses += 1
+    return {"lines": lines, "skipped_by_fast_path": skipped, "mismatches": mismatches,
+            "documents": len(texts), "documents_skipped_whole": docs_whole, "document_gate_misses": gate_misses}
 
 
 def scaled_corpus(texts: dict[str, str], n: int, dest: Path, seed: int = 1) -> Path:

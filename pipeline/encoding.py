@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 
 import ftfy
-from ftfy.chardata import CONTROL_CHARS
+from ftfy.chardata import CONTROL_CHARS, HTML_ENTITY_RE
 
 from .documents import Op
 from .legacy_codecs import TCVN3, VISCII
@@ -224,33 +224,40 @@ def _badness_search():
     try:
         import re2
     except ImportError:  # pragma: no cover - google-re2 is a declared dependency
-        return BADNESS_RE.search
+        return BADNESS_RE.search, re.compile(BADNESS_RE.pattern, re.VERBOSE | re.MULTILINE).search
     pat = _unverbose(BADNESS_RE.pattern).replace("\\w", "[\\p{L}\\p{N}\\p{M}_]").replace(
         "\\s", "[\\s\\p{Z}\\x0b\\x1c-\\x1f\\x85]")
-    return re2.compile(pat).search
+    return re2.compile(pat).search, re2.compile("(?m)" + pat).search
 
 
-_BAD_SEARCH = _badness_search()
+# Per line, and over a whole document: with (?m) its one anchor (^) matches at every line
+# start, and it has no look-arounds, so a line that matches makes its document match.
+_BAD_SEARCH, _BAD_SEARCH_DOC = _badness_search()
 
 # ftfy's other enabled fixers act only on these: entities, C1 and other control characters,
 # surrogates, terminal escapes. A line with none of them that BADNESS_RE does not flag is
 # returned unchanged by ftfy, so it skips the call (bench/speed.py checks this on a corpus).
-_FTFY_TRIGGERS = re.compile(
-    "[&\x80-\x9f\ud800-\udfff\x1b"
-    + "".join(re.escape(chr(c)) for c in sorted(CONTROL_CHARS))
-    + "]"
+_FTFY_CHARS = re.compile(
+    "[\x80-\x9f\ud800-\udfff\x1b" + "".join(re.escape(chr(c)) for c in sorted(CONTROL_CHARS)) + "]"
 )
+
+
+def _ftfy_triggered(text: str) -> bool:
+    # ftfy unescapes only what HTML_ENTITY_RE finds: an '&' alone is text, not a trigger.
+    return _FTFY_CHARS.search(text) is not None or ("&" in text and HTML_ENTITY_RE.search(text) is not None)
+
 
 
 _ODD_SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 _ZERO_WIDTH = "\u200b\ufeff"
 _SPACE_MAP = {ord(c): " " for c in _ODD_SPACES} | {ord(c): None for c in _ZERO_WIDTH}
 _SPACE_RE = re.compile("[" + _ODD_SPACES + "]+|[" + _ZERO_WIDTH + "]+")
+_ANY_SPACE = _ODD_SPACES + _ZERO_WIDTH
 _BREAK_RE = re.compile("\r\n|\r|\u2028|\u2029|\n")
 
 
 def _needs_ftfy(line: str) -> bool:
-    if _FTFY_TRIGGERS.search(line):
+    if _ftfy_triggered(line):
         return True
     if line.isascii():  # ftfy's encoding fixes leave ASCII alone
         return False
@@ -311,6 +318,8 @@ def _nfc_ops(line: str, base: int) -> list[Op]:
 
 def repair_ops(text: str) -> list[Op]:
     """Edits that repair ``text``: line ends, ftfy per line, NFC, odd and zero-width spaces."""
+    if _lines_need_nothing(text):
+        return _break_ops(text) if "\r" in text or "\u2028" in text or "\u2029" in text else []
     ops: list[Op] = []
     pos = 0
     for m in _BREAK_RE.finditer(text):
@@ -325,6 +334,27 @@ def repair_ops(text: str) -> list[Op]:
     return ops
 
 
+def _lines_need_nothing(text: str) -> bool:
+    """True when no line of ``text`` needs ftfy, NFC or a space fix: three or four scans of
+    the whole document instead of as many per line (most documents need nothing)."""
+    if _ftfy_triggered(text):
+        return False
+    if text.isascii():
+        return True
+    return (_BAD_SEARCH_DOC(text) is None and unicodedata.is_normalized("NFC", text)
+            and not any(c in text for c in _ANY_SPACE))
+
+
+_ODD_BREAK_RE = re.compile("\r\n?|\u2028|\u2029")
+
+
+def _break_ops(text: str) -> list[Op]:
+    """Only the line ends: CRLF loses its CR, other breaks become LF (as ``repair_ops``)."""
+    return [Op(m.start(), m.start() + 1, "", "whitespace", "crlf") if m.group() == "\r\n"
+            else Op(m.start(), m.end(), "\n", "whitespace", "line_break")
+            for m in _ODD_BREAK_RE.finditer(text)]
+
+
 def _line_ops(line: str, base: int) -> list[Op]:
     if not line:
         return []
@@ -337,7 +367,7 @@ def _line_ops(line: str, base: int) -> list[Op]:
     if not line.isascii():
         if not unicodedata.is_normalized("NFC", line):
             ops = _nfc_ops(line, base)
-        if any(c in line for c in _ODD_SPACES + _ZERO_WIDTH):
+        if any(c in line for c in _ANY_SPACE):
             ops = _merge_space_ops(ops, line, base)
     return ops
 
