@@ -25,7 +25,7 @@ import luigi
 import luigi.format
 
 from . import chain
-from .boilerplate import strip_boilerplate
+from .boilerplate import strip_documents
 from .dedup import corpus
 from .documents import Document
 from .provenance import clean_record, manifest_record, tally
@@ -173,7 +173,7 @@ class StripShard(_ShardTask):
     def transform(self, docs):
         c = cleaning()
         disabled = frozenset(r.strip() for r in c.disabled_reasons.split(",") if r.strip())
-        return (strip_boilerplate(d, c.rule_pack, disabled) for d in docs)
+        return strip_documents(docs, c.rule_pack, disabled)
 
 
 def dedup_settings() -> corpus.DedupSettings:

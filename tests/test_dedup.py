@@ -68,9 +68,22 @@ TEMPLATE = "Mọi thông tin phản ánh xin gửi về hộp thư của tòa so
 SHARED = "Theo báo cáo của ngành chức năng, trong năm qua toàn tỉnh đã xảy ra hơn ba trăm vụ tai nạn giao thông làm chết và bị thương nhiều người."
 
 
+TOPICS = [  # each article's own story, so no two articles are near-duplicates of each other
+    "Mùa lúa năm nay nông dân ở đồng bằng thu hoạch sớm hơn mọi năm vì thời tiết nắng ráo kéo dài suốt tháng.",
+    "Đội bóng của thành phố giành chiến thắng thuyết phục trong trận đấu tối qua trước hàng nghìn cổ động viên.",
+    "Nhà máy điện mặt trời mới đi vào vận hành cung cấp nguồn năng lượng sạch cho hàng chục nghìn hộ gia đình.",
+    "Học sinh khối mười hai bước vào kỳ thi thử với tâm lý thoải mái sau nhiều tháng ôn luyện chăm chỉ ở trường.",
+    "Giá vàng trong nước biến động mạnh theo thị trường thế giới khiến nhiều nhà đầu tư nhỏ lẻ thận trọng hơn.",
+    "Bệnh viện tuyến tỉnh tiếp nhận thêm thiết bị chẩn đoán hình ảnh hiện đại do các nhà hảo tâm trao tặng.",
+    "Lễ hội hoa xuân thu hút đông đảo du khách đến tham quan chụp ảnh và thưởng thức ẩm thực địa phương.",
+    "Cây cầu mới bắc qua sông giúp người dân hai bên bờ đi lại thuận tiện, không còn phải chờ phà như trước.",
+]
+
+
 def _article(i: int, extra: list[str]) -> str:
     own = f"Bài số {i} nói về chủ đề riêng thứ {i} với những chi tiết riêng biệt không lặp lại ở bất kỳ bài nào khác trong kho dữ liệu số {i * 7}."
-    return "\n\n".join([f"Tiêu đề bài viết số {i}", own, *extra, f"Đoạn kết của bài {i}: mọi số liệu {i * 13} và {i * 17} đều là riêng của bài này."]) + "\n"
+    return "\n\n".join([f"Tiêu đề bài viết số {i}", own, TOPICS[min(i, len(TOPICS) - 1)], *extra,
+                        f"Đoạn kết của bài {i}: mọi số liệu {i * 13} và {i * 17} đều là riêng của bài này."]) + "\n"
 
 
 @pytest.fixture

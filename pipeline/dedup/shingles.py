@@ -7,26 +7,24 @@ two different short captions.
 ``shingles`` gives the shingles as strings (the reference, for exact Jaccard in tests and
 benchmarks). ``line_shingle_hashes`` gives the same shingles as 32-bit hashes for many lines
 at once, and is what the MinHash signatures are built from. It never makes a Python string
-per syllable: the text becomes an array of code points, syllables are runs of word
-characters found with numpy, and each syllable's hash is a sum of mixed (character,
-position) values. A regex and a dictionary of syllable hashes cost three times as much.
+per syllable: syllables are found and hashed in numpy (``textarray``). A regex and a
+dictionary of syllable hashes cost three times as much.
 """
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 
 import numpy as np
 import xxhash
 
+from ..textarray import codepoints, run_hashes, runs, word_mask
 from .minhash import fmix32
 
 _SYLLABLE = re.compile(r"\w+", re.UNICODE)
 _K = (np.uint32(0x9E3779B1), np.uint32(0x85EBCA77), np.uint32(0xC2B2AE3D))
-_M1, _M2, _SHIFT = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(29)
 MAX_LINE_CHARS = 1_000_000
-_CHUNK_CHARS = 1 << 21  # lines are hashed in batches of about this many characters
+_CHUNK_CHARS = 1 << 20  # lines are hashed in batches of about this many characters (bounded memory)
 
 
 def syllables(text: str) -> list[str]:
@@ -44,49 +42,6 @@ def _char_grams(norm: str, char_n: int) -> set[str]:
     if len(norm) <= char_n:
         return {norm} if norm else set()
     return {norm[i : i + char_n] for i in range(len(norm) - char_n + 1)}
-
-
-@functools.lru_cache(maxsize=1)
-def _tables() -> tuple[np.ndarray, np.ndarray]:
-    """For each BMP code point: is it a word character (as ``\\w``), and its lower case."""
-    is_word = np.zeros(0x10000, dtype=np.bool_)
-    lower = np.arange(0x10000, dtype=np.uint32)
-    for c in range(0x10000):
-        ch = chr(c)
-        if ch.isalnum() or ch == "_":
-            is_word[c] = True
-        lo = ch.lower()
-        if len(lo) == 1:
-            lower[c] = ord(lo)
-    return is_word, lower
-
-
-def _syllable_spans(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Syllables of a code-point array: (start, end, uint32 hash of the lower-cased syllable)."""
-    is_word, lower = _tables()
-    astral = codes > 0xFFFF
-    bmp = np.where(astral, 0, codes) if astral.any() else codes
-    word = is_word[bmp]
-    low = lower[bmp]
-    if astral.any():  # rare: emoji, old scripts; classified one by one
-        idx = np.flatnonzero(astral)
-        chars = [chr(c) for c in codes[idx].tolist()]
-        word[idx] = [ch.isalnum() for ch in chars]
-        low[idx] = [ord(ch.lower()) if len(ch.lower()) == 1 else ord(ch) for ch in chars]
-    wi = np.flatnonzero(word)
-    if not len(wi):
-        empty = np.zeros(0, np.int64)
-        return empty, empty, np.zeros(0, np.uint32)
-    first = np.concatenate(([0], np.flatnonzero(np.diff(wi) != 1) + 1))  # in wi
-    last = np.concatenate((first[1:], [len(wi)]))
-    pos = np.arange(len(wi), dtype=np.int64) - np.repeat(first, last - first)
-    with np.errstate(over="ignore"):
-        v = (low[wi].astype(np.uint64) + np.uint64(1)) * _M1 + pos.astype(np.uint64) * _M2
-        v ^= v >> _SHIFT
-        v *= _M2
-        h = np.add.reduceat(v, first)
-        h ^= h >> np.uint64(32)
-    return wi[first], wi[last - 1] + 1, h.astype(np.uint32)
 
 
 def line_shingle_hashes(lines: list[str], min_syllables: int = 8, char_n: int = 5,
@@ -122,8 +77,9 @@ def _batch_hashes(lines: list[str], min_syllables: int, char_n: int):
     if not n:
         return np.zeros(0, np.uint32), np.zeros(0, np.int64), np.zeros(0, np.int64)
     text = "\n".join(lines)
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    starts, ends, h = _syllable_spans(codes)
+    codes = codepoints(text)
+    starts, ends = runs(word_mask(codes))
+    h = run_hashes(codes, starts, ends)
     breaks = np.flatnonzero(codes == 10)  # "\n" is not a word character: no syllable spans one
     line_of = np.searchsorted(breaks, starts)
     counts = np.bincount(line_of, minlength=n)

@@ -173,6 +173,12 @@ class Line:
 
     _text: str | None = None
     _span: tuple[int, int] = (-1, -1)
+    _tri: set | None = None  # word trigrams of ``text``, once made (lines are compared with both neighbours)
+
+    def trigrams(self) -> set[tuple[str, ...]]:
+        if self._tri is None:
+            self._tri = _trigrams(self.text, self.ws)
+        return self._tri
 
     @property
     def text(self) -> str:
@@ -216,10 +222,12 @@ def _trigrams(s, ws: list[str] | None = None) -> set[tuple[str, ...]]:
 # --- the engine ------------------------------------------------------------------------------
 
 
-def find_boilerplate(text: str, pack: Pack, disabled: frozenset[str] = frozenset()) -> Findings:
+def find_boilerplate(text: str, pack: Pack, disabled: frozenset[str] = frozenset(),
+                     line_words=None) -> Findings:
     """What to cut from ``text`` and why, plus metadata (title, date, agency, author).
 
-    ``disabled``: reasons (e.g. ``caption``) whose rules are switched off.
+    ``disabled``: reasons (e.g. ``caption``) whose rules are switched off. ``line_words``:
+    the number of words on each line of ``text``, if counted already (``textarray``).
     """
     found = Findings()
     lines = split_lines(text)
@@ -231,7 +239,12 @@ def find_boilerplate(text: str, pack: Pack, disabled: frozenset[str] = frozenset
     cap = pack.word_cap
     for ln in content:
         t = ln.text
-        if len(t) > _PREFIX:
+        if line_words is not None and ln.lo == 0 and ln.hi == len(ln.raw):  # no in-line cut narrowed it
+            n = int(line_words[ln.index])
+            if n > cap:  # the count is all any rule needs; the word list only short lines use
+                ln.words = n
+                continue
+        elif len(t) > _PREFIX:
             # A prefix never holds more words than the line. When it already holds more than
             # any rule compares with, that count decides every rule as the full one would,
             # and the rest of a long paragraph is not tokenised.
@@ -407,10 +420,10 @@ def _captions(body: list[Line], pack: Pack, title: Line | None) -> None:
             continue  # a heading restated by the paragraph under it has no full stop
         if _narrative(ln.text, pack):
             continue
-        grams = _trigrams(ln.text, ln.ws)
+        grams = ln.trigrams()
         for j in (k - 1, k + 1):
             if 0 <= j < len(free) and free[j].words > ln.words and grams:
-                if len(grams & _trigrams(free[j].text, free[j].ws)) / len(grams) >= cap.get("restates", 0.8):
+                if len(grams & free[j].trigrams()) / len(grams) >= cap.get("restates", 0.8):
                     ln.reason, ln.rule = "caption", "restates_neighbour"
                     break
 
@@ -418,7 +431,7 @@ def _captions(body: list[Line], pack: Pack, title: Line | None) -> None:
     free = [ln for ln in body if ln.reason is None]
     cand = [
         _no_stop_caption_like(ln, pack, cap) if ln is not first
-        else _repeats_title(ln, title) and _no_stop_caption_like(ln, pack, cap, repeats_title=True)
+        else _no_stop_caption_like(ln, pack, cap, repeats_title=True) and _repeats_title(ln, title)
         for ln in free
     ]
     position = {id(ln): i for i, ln in enumerate(body)}
@@ -453,8 +466,8 @@ def _repeats_title(ln: Line, title: Line | None) -> bool:
     """A photo at the top often carries the headline as its caption."""
     if title is None:
         return False
-    tg = _trigrams(title.text)
-    return bool(tg) and len(tg & _trigrams(ln.text, ln.ws)) / len(tg) >= 0.5
+    tg = title.trigrams()
+    return bool(tg) and len(tg & ln.trigrams()) / len(tg) >= 0.5
 
 
 def _runs(items: list, flags: list[bool]) -> list[list[int]]:
