@@ -179,3 +179,15 @@ def test_short_story_sentences_between_paragraphs_stay():
              "quyết liệt, đồng bộ và hiệu quả công tác cải cách hành chính, tập trung vào cải cách thủ tục hành chính.")
     photos = [TITLE, LONG, "Bờ biển nhuộm màu đỏ rực.", LONG2, "Các sinh vật lạ nhung nhúc bò trên mỏm đá.", third]
     assert clean(*photos) == [TITLE, LONG, LONG2, third]
+
+
+def test_word_counts_from_numpy_equal_the_rules_word_pattern(fixtures):
+    """The rules count words in numpy for speed; the count must be the word pattern's,
+    on real text and on the awkward cases (joiners, astral characters, underscores)."""
+    from pipeline.rules.engine import words
+    from pipeline.textarray import line_word_counts
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted((fixtures / "dev" / "raw").glob("*.txt"))]
+    texts += ["a-b-c a--b a.-b -a a- x’y 1.5 _x_ 🙂a𝔘b", "", "\n\n", "ĐÀ NẴNG.\nabc", "a-\n-b"]
+    for text, counts in zip(texts, line_word_counts(texts)):
+        assert list(counts) == [len(words(line)) for line in text.split("\n")]
