@@ -17,7 +17,9 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def manifest_record(doc: Document, clean: str | None, raw_path: str | None = None) -> dict[str, Any]:
+def manifest_record(doc: Document, clean: str | None, raw_path: str | None = None,
+                    clean_sha256: str | None = None) -> dict[str, Any]:
+    """``clean_sha256``: the digest, when the caller has hashed the clean bytes already."""
     rec: dict[str, Any] = {
         "id": doc.id,
         "source": doc.source,
@@ -26,7 +28,7 @@ def manifest_record(doc: Document, clean: str | None, raw_path: str | None = Non
         "encoding": doc.encoding,
         "status": doc.status,
         "error": doc.error,
-        "clean_sha256": sha256_text(clean) if clean is not None else None,
+        "clean_sha256": (clean_sha256 or sha256_text(clean)) if clean is not None else None,
         "clean_chars": len(clean) if clean is not None else 0,
         "metadata": doc.metadata,
     }

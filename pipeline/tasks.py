@@ -395,19 +395,22 @@ class EmitShard(_ShardTask):
         c = cleaning()
         with open(Path(self.input()["dedup"].path).with_suffix("") / f"{self.shard:05d}.json", "rb") as f:
             decisions = loads(f.read())
-        out_root = Path(self.output_dir)
+        clean_dir = os.path.join(self.output_dir, "clean")
+        extracted_dir = os.path.join(self.output_dir, "extracted")
         manifest, cleaned = [], []
         for doc in read_docs(self.input()["docs"]["docs"].path):
             corpus.apply_decision(doc, decisions.get(doc.id), c.dedup_action)
             chain.finish_document(doc, repeat_window=0)  # repeats went in SignShard
             clean = doc.text if doc.status != "rejected" else None
-            raw_path = None
-            if doc.status != "rejected":
-                write_atomic(safe_child(out_root / "clean", doc.id, ".txt"), clean)
+            raw_path = digest = None
+            if clean is not None:
+                data = clean.encode("utf-8")  # once, for the file and its digest
+                digest = hashlib.sha256(data).hexdigest()
+                write_atomic(safe_child(clean_dir, doc.id, ".txt"), data)
                 if doc.info.get("input") == "html" or doc.encoding != "utf-8":  # raw is not the file as is
                     raw_path = f"extracted/{doc.id}.txt"
-                    write_atomic(safe_child(out_root / "extracted", doc.id, ".txt"), doc.raw)
-            manifest.append(manifest_record(doc, clean, raw_path))
+                    write_atomic(safe_child(extracted_dir, doc.id, ".txt"), doc.raw)
+            manifest.append(manifest_record(doc, clean, raw_path, digest))
             if doc.status == "ok":
                 cleaned.append(clean_record(doc, clean))
         # clean.jsonl part first: the manifest part marks the shard as done.

@@ -14,21 +14,25 @@ from typing import Any, BinaryIO, Iterable, Iterator
 try:  # orjson is several times faster; its output equals the json module's compact form
     import orjson
 
-    def dumps(obj: Any) -> str:
+    def dumps_bytes(obj: Any) -> bytes:
         try:
-            return orjson.dumps(obj).decode("utf-8")
+            return orjson.dumps(obj)
         except TypeError:  # e.g. a lone surrogate, which orjson refuses
-            return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+            return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
 
     def loads(data: str | bytes) -> Any:
         return orjson.loads(data)
 
 except ImportError:  # pragma: no cover
-    def dumps(obj: Any) -> str:
-        return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    def dumps_bytes(obj: Any) -> bytes:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
 
     def loads(data: str | bytes) -> Any:
         return json.loads(data)
+
+
+def dumps(obj: Any) -> str:
+    return dumps_bytes(obj).decode("utf-8", "surrogatepass")
 
 
 _counter = itertools.count()
@@ -87,13 +91,10 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
 
 
 def write_jsonl_atomic(path: str | os.PathLike, records: Iterable[Any]) -> int:
-    n = 0
-    parts = []
-    for r in records:
-        parts.append(dumps(r))
-        n += 1
-    write_atomic(path, "".join(p + "\n" for p in parts))
-    return n
+    """One JSON object a line, written atomically (bytes all the way: no decode, no encode)."""
+    parts = [dumps_bytes(r) for r in records]
+    write_atomic(path, b"".join(p + b"\n" for p in parts))
+    return len(parts)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -101,7 +102,7 @@ def _real_dir(path: str) -> str:
     return os.path.realpath(path)
 
 
-def safe_child(root: str | os.PathLike, relative: str, suffix: str = "") -> Path:
+def safe_child(root: str | os.PathLike, relative: str, suffix: str = "") -> str:
     """``root/relative+suffix``, refusing anything that would land outside ``root``.
 
     Names come from input paths; a name with ``..``, an absolute path, a NUL, or a folder
@@ -110,14 +111,16 @@ def safe_child(root: str | os.PathLike, relative: str, suffix: str = "") -> Path
     parts = relative.split("/")
     if not relative or relative.startswith("/") or "\x00" in relative or any(p in ("", ".", "..") for p in parts):
         raise ValueError(f"unsafe output name: {relative!r}")
-    root_real = _real_dir(str(root))
-    target = os.path.join(str(root), relative + suffix)
-    parent = os.path.dirname(target)
-    if os.path.isdir(parent):  # an existing folder must not be a link out of root
-        real = _real_dir(parent)
-        if real != root_real and not real.startswith(root_real + os.sep):
-            raise ValueError(f"unsafe output name: {relative!r}")
-    return Path(target)
+    root = os.fspath(root)
+    root_real = _real_dir(root)
+    target = os.path.join(root, relative + suffix)
+    if len(parts) > 1:  # in a subfolder: an existing one must not be a link out of root
+        parent = os.path.dirname(target)
+        if os.path.isdir(parent):
+            real = _real_dir(parent)
+            if real != root_real and not real.startswith(root_real + os.sep):
+                raise ValueError(f"unsafe output name: {relative!r}")
+    return target
 
 
 def concat_files(parts: Iterable[str | os.PathLike], dest: str | os.PathLike) -> None:
