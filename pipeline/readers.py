@@ -63,25 +63,33 @@ def list_inputs(input_dir: str | os.PathLike) -> tuple[list[InputFile], int]:
     real_root = root.resolve()
     found: list[tuple[str, os.stat_result, bool]] = []
     skipped = 0
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        hidden = [d for d in dirnames if d.startswith(".")]
-        skipped += len(hidden)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            if name.startswith("."):
+    real_prefix = str(real_root).rstrip(os.sep) + os.sep
+    stack = [(str(root), "")]
+    while stack:  # scandir: the kind of each entry comes with the listing, one stat per file
+        folder, prefix = stack.pop()
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        for entry in entries:
+            if entry.name.startswith("."):
                 skipped += 1
                 continue
-            full = Path(dirpath) / name
-            rel = full.relative_to(root).as_posix()
+            rel = prefix + entry.name
+            link = entry.is_symlink()
+            if not link and entry.is_dir(follow_symlinks=False):
+                stack.append((entry.path, rel + "/"))
+                continue
             try:
-                st = full.stat()  # follows symlinks: size of what the link points to
+                st = entry.stat()  # follows symlinks: size of what the link points to
             except OSError:
-                st = full.lstat()
+                st = entry.stat(follow_symlinks=False)
             outside = False
-            if full.is_symlink():
-                target = full.resolve()
-                outside = not target.is_relative_to(real_root)
-            if not stat.S_ISREG(st.st_mode) and not full.is_symlink():
+            if link and stat.S_ISDIR(st.st_mode):  # a linked folder is not followed
+                skipped += 1
+                continue
+            if link:
+                target = os.path.realpath(entry.path)
+                outside = not (target + os.sep).startswith(real_prefix)
+            elif not stat.S_ISREG(st.st_mode):
                 skipped += 1
                 continue
             found.append((rel, st, outside))

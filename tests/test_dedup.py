@@ -9,7 +9,7 @@ import xxhash
 from datasketch import MinHash
 
 from conftest import run_cleanall
-from pipeline.dedup.minhash import MinHasher
+from pipeline.dedup.minhash import MinHasher, lsh_params, permutations
 from pipeline.dedup.shingles import line_shingle_hashes, shingles
 
 
@@ -34,6 +34,17 @@ def test_batched_shingle_hashes_match_the_string_shingles_line_by_line(fixtures)
         assert len(np.unique(mine)) == len(shingles(ln)), ln
         assert np.array_equal(mine, line_shingle_hashes([ln])[0]), ln
         assert counts[k] == len(re.findall(r"\w+", ln))
+
+
+def test_permutations_and_lsh_parameters_are_datasketchs():
+    """Computed here without importing datasketch (it loads scipy); they must be its own."""
+    from datasketch.lsh import _optimal_param
+
+    for n in (64, 128):
+        a, b = MinHash(num_perm=n, seed=1).permutations
+        assert [np.asarray(a, np.uint32).tolist(), np.asarray(b, np.uint32).tolist()] == [p.tolist() for p in permutations(n, 1)]
+        for threshold in (0.3, 0.5, 0.6, 0.7, 0.8, 0.9):
+            assert lsh_params(threshold, n) == _optimal_param(threshold, n, 0.5, 0.5)
 
 
 def test_vietnamese_shingles_keep_tones():

@@ -28,12 +28,8 @@ def fmix32(h: np.ndarray) -> np.ndarray:
 
 class MinHasher:
     def __init__(self, num_perm: int = 128, seed: int = 1):
-        from datasketch import MinHash
-
         self.num_perm, self.seed = num_perm, seed
-        a, b = MinHash(num_perm=num_perm, seed=seed).permutations
-        self.a = np.asarray(a, dtype=np.uint32)
-        self.b = np.asarray(b, dtype=np.uint32)
+        self.a, self.b = permutations(num_perm, seed)
 
     def signatures(self, sets: Sequence[set[str]], chunk: int = 64) -> np.ndarray:
         n = len(sets)
@@ -115,13 +111,33 @@ def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.count_nonzero(a == b)) / a.shape[-1]
 
 
+def permutations(num_perm: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch 2.x's ``affine32`` permutations (``MinHash(num_perm, seed).permutations``),
+    drawn the same way here: importing datasketch loads scipy, 0.4 s in every process."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint64).astype(np.uint32)
+    return a, b
+
+
 @functools.lru_cache(maxsize=16)
 def lsh_params(threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weight: float = 0.5) -> tuple[int, int]:
-    """Bands and rows from datasketch's own optimiser (cached: it integrates numerically,
-    about 0.1 s, and every task asks)."""
-    from datasketch.lsh import _optimal_param
+    """Bands and rows as datasketch's ``_optimal_param`` chooses them: the (b, r) that minimise
+    the weighted false positive and negative areas, in its search order. The integrands are
+    polynomials of degree at most num_perm, so Gauss-Legendre with num_perm/2 + 1 nodes is
+    exact where datasketch calls scipy's adaptive quad (tested to agree)."""
+    nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
+    pairs = [(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)]
+    bs = np.array([p[0] for p in pairs], dtype=float)[:, None]
+    rs = np.array([p[1] for p in pairs], dtype=float)[:, None]
 
-    return _optimal_param(threshold, num_perm, fp_weight, fn_weight)
+    def area(lo: float, hi: float, false_negative: bool) -> np.ndarray:
+        s = (hi - lo) / 2 * nodes[None, :] + (hi + lo) / 2
+        p = 1 - (1 - s**rs) ** bs  # chance that a pair of similarity s shares a band
+        return ((1 - p) if false_negative else p) @ weights * (hi - lo) / 2
+
+    error = area(0.0, threshold, False) * fp_weight + area(threshold, 1.0, True) * fn_weight
+    return pairs[int(np.argmin(error))]
 
 
 _MULT = np.uint64(0x9E3779B97F4A7C15)
