@@ -531,15 +531,21 @@ def _write_index(folder: Path, sign_outputs: list[dict]) -> None:
 
 
 def _remove_stale(folder: Path, keep_ids: set[str]) -> None:
-    """Drop clean/extracted files of documents no longer in the input."""
+    """Drop clean/extracted files of documents no longer in the input, and temporary files a
+    killed writer left (never trusted). One scandir walk: this folder holds a file per document."""
     if not folder.is_dir():
         return
-    for p in folder.rglob(".*.tmp"):  # left by a killed writer: never trusted, now removed
-        p.unlink()
-    for p in folder.rglob("*.txt"):
-        doc_id = p.relative_to(folder).as_posix()[: -len(".txt")]
-        if doc_id not in keep_ids:
-            p.unlink()
+    stack = [(str(folder), "")]
+    while stack:
+        path, prefix = stack.pop()
+        with os.scandir(path) as it:
+            for e in it:
+                if e.is_dir(follow_symlinks=False):
+                    stack.append((e.path, prefix + e.name + "/"))
+                elif e.name.startswith(".") and e.name.endswith(".tmp"):
+                    os.unlink(e.path)
+                elif e.name.endswith(".txt") and prefix + e.name[: -len(".txt")] not in keep_ids:
+                    os.unlink(e.path)
 
 
 def _prune_stages(stages: Path, live: set[str]) -> None:
