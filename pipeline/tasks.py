@@ -8,7 +8,8 @@
 
 Each shard task's output name carries a fingerprint of its inputs (path, size, mtime) and of
 the settings and code, so a rerun with nothing changed does nothing and a changed input reruns
-only what depends on it. Every file is written to a temporary name and renamed.
+only what depends on it. Every shard-level file is written to a temporary name and renamed;
+per-document files are written in place before the manifest part that marks the shard done.
 """
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ from .report import build_report
 from .stagefiles import VERSION as STAGE_VERSION
 from .stagefiles import read_docs, write_docs
 from .readers import InputFile, list_inputs, read_documents
-from .writers import atomic_open, concat_files, dumps, loads, safe_child, write_atomic, write_jsonl_atomic
+from .writers import (atomic_open, concat_files, dumps, loads, safe_child, write_atomic, write_in_place,
+                      write_jsonl_atomic)
 
 STAGES = "_stages"
 
@@ -406,10 +408,12 @@ class EmitShard(_ShardTask):
             if clean is not None:
                 data = clean.encode("utf-8")  # once, for the file and its digest
                 digest = hashlib.sha256(data).hexdigest()
-                write_atomic(safe_child(clean_dir, doc.id, ".txt"), data)
+                # Per-document files are written in place: the manifest part, renamed into
+                # place last, is what marks this shard done; a rerun rewrites them all.
+                write_in_place(safe_child(clean_dir, doc.id, ".txt"), data)
                 if doc.info.get("input") == "html" or doc.encoding != "utf-8":  # raw is not the file as is
                     raw_path = f"extracted/{doc.id}.txt"
-                    write_atomic(safe_child(extracted_dir, doc.id, ".txt"), doc.raw)
+                    write_in_place(safe_child(extracted_dir, doc.id, ".txt"), doc.raw.encode("utf-8"))
             manifest.append(manifest_record(doc, clean, raw_path, digest))
             if doc.status == "ok":
                 cleaned.append(clean_record(doc, clean))

@@ -9,7 +9,7 @@ from conftest import run_cleanall
 from pipeline.documents import Edit, apply_edits, check_invariant
 from pipeline.encoding import decode
 from pipeline.provenance import sha256_text
-from pipeline.writers import safe_child, write_atomic
+from pipeline.writers import safe_child, write_atomic, write_in_place
 
 
 @pytest.fixture
@@ -97,6 +97,17 @@ def test_a_failed_write_leaves_no_file(tmp_path, monkeypatch):
         write_atomic(target, "x" * 1000)
     monkeypatch.undo()
     assert not target.exists() and list(target.parent.iterdir()) == []
+
+
+def test_a_per_document_file_never_writes_through_a_link(tmp_path):
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep me", encoding="utf-8")
+    (tmp_path / "clean").mkdir()
+    link = tmp_path / "clean" / "doc.txt"
+    link.symlink_to(outside)
+    write_in_place(str(link), "sạch".encode())
+    assert outside.read_text(encoding="utf-8") == "keep me"
+    assert not link.is_symlink() and link.read_text(encoding="utf-8") == "sạch"
 
 
 @pytest.mark.parametrize("name", ["../escape", "/abs/path", "a/../../b", ""])
