@@ -205,6 +205,8 @@ class SignShard(_ShardTask):
             "sigs": luigi.LocalTarget(self.stage_path(ext="npz"), format=luigi.format.Nop),
             "doc_bands": luigi.LocalTarget(self.stage_path(ext="doc_bands.npy"), format=luigi.format.Nop),
             "para_bands": luigi.LocalTarget(self.stage_path(ext="para_bands.npy"), format=luigi.format.Nop),
+            "doc_sig": luigi.LocalTarget(self.stage_path(ext="doc_sig.npy"), format=luigi.format.Nop),
+            "para_sig": luigi.LocalTarget(self.stage_path(ext="para_sig.npy"), format=luigi.format.Nop),
         }
 
     def run(self):
@@ -219,7 +221,9 @@ class SignShard(_ShardTask):
         arrays = corpus.sign_documents(docs, st, MinHasher(st.num_perm))  # drops nearby repeats too
         with out["docs"].open("w") as f:
             write_docs(f, docs)
-        for key in ("doc_bands", "para_bands"):  # bands apart, so a band task maps one row
+        # Bands and signatures in .npy files of their own: a band task maps one row, and the
+        # corpus step maps only the signature rows it compares.
+        for key in SIDE_ARRAYS:
             with out[key].open("w") as f:
                 np.save(f, arrays.pop(key))
         with out["sigs"].open("w") as f:
@@ -229,6 +233,7 @@ class SignShard(_ShardTask):
 
 
 INDEX = "index"
+SIDE_ARRAYS = ("doc_bands", "para_bands", "doc_sig", "para_sig")  # .npy files beside a shard's .npz
 
 
 def prior_index(against: str) -> list[dict[str, Any]]:
@@ -242,14 +247,14 @@ def prior_index(against: str) -> list[dict[str, Any]]:
     for k, npz in enumerate(sorted(folder.glob("*.npz"))):
         stem = npz.with_suffix("")
         out.append({"shard": corpus.PRIOR_SHARD_BASE + k, "run": str(Path(against)), "sigs": str(npz),
-                    "doc_bands": f"{stem}.doc_bands.npy", "para_bands": f"{stem}.para_bands.npy"})
+                    **{key: f"{stem}.{key}.npy" for key in SIDE_ARRAYS}})
     return out
 
 
 def prior_fingerprint(against: str) -> str:
     h = hashlib.sha256(against.encode())
     for p in prior_index(against):
-        for key in ("sigs", "doc_bands", "para_bands"):
+        for key in ("sigs", *SIDE_ARRAYS):
             st = os.stat(p[key])
             h.update(f"{p[key]}\0{st.st_size}\0{st.st_mtime_ns}".encode())
     return h.hexdigest()[:16]
@@ -272,8 +277,8 @@ class _CorpusTask(luigi.Task):
     def sign_files(self) -> list[dict[str, Any]]:
         """This run's shards and an earlier run's index, as {shard, sigs, doc_bands, para_bands}."""
         inputs = self.input()["signs"] if isinstance(self.input(), dict) else self.input()
-        own = [{"shard": s["shard"], "sigs": t["sigs"].path, "doc_bands": t["doc_bands"].path,
-                "para_bands": t["para_bands"].path} for s, t in zip(self.shards, inputs)]
+        own = [{"shard": s["shard"], "sigs": t["sigs"].path, **{k: t[k].path for k in SIDE_ARRAYS}}
+               for s, t in zip(self.shards, inputs)]
         return own + prior_index(self.against)
 
 
@@ -340,23 +345,16 @@ class NearDuplicates(_CorpusTask):
                 for key in uniq:
                     band = np.sort(z[key], axis=1)
                     uniq[key] = np.unique(np.concatenate([uniq[key], band[band[:, 0] != band[:, 1]]]), axis=0)
-        need = {"doc_sig": _needed_rows(uniq["doc_pairs"]), "para_sig": _needed_rows(uniq["para_pairs"])}
-        # Memory stays bounded: of the signatures, only rows that are in a candidate pair are kept.
-        shards = {}
+        # Each shard's small arrays (ids, dates, offsets, flags); signatures stay in their files
+        # and are read a batch of pairs at a time.
+        shards, sig_paths = {}, {}
         for f in self.sign_files():
             with np.load(f["sigs"]) as z:
-                arrays = {k: z[k] for k in z.files if k not in need}
-                for key, rows in need.items():
-                    local = rows.get(f["shard"], [])
-                    if local:  # a copy of just these rows: the shard's full array is let go
-                        rows = z[key][np.asarray(local, dtype=np.int64)]
-                        arrays[key] = dict(zip(local, rows))
-                    else:
-                        arrays[key] = {}
+                shards[f["shard"]] = {k: z[k] for k in z.files}
             if "run" in f:
-                arrays["run"] = f["run"]
-            shards[f["shard"]] = arrays
-        decisions = corpus.decide(shards, uniq["doc_pairs"], uniq["para_pairs"], st)
+                shards[f["shard"]]["run"] = f["run"]
+            sig_paths[f["shard"]] = {"doc_sig": f["doc_sig"], "para_sig": f["para_sig"]}
+        decisions = corpus.decide(shards, uniq["doc_pairs"], uniq["para_pairs"], st, corpus.SignatureFiles(sig_paths))
         # One file per shard, so each EmitShard reads only its own decisions; the stamp last.
         folder = Path(self.output().path).with_suffix("")
         for shard, per in decisions.items():
@@ -506,17 +504,6 @@ class CleanAll(luigi.Task):
         print(format_summary(summary, self.output_dir), flush=True)
 
 
-def _needed_rows(pairs) -> dict[int, list[int]]:
-    """Shard -> local row numbers that appear in candidate pairs."""
-    import numpy as np
-
-    out: dict[int, list[int]] = {}
-    for g in np.unique(pairs.reshape(-1)) if len(pairs) else []:
-        shard, local = corpus.split_gid(int(g))
-        out.setdefault(shard, []).append(local)
-    return out
-
-
 def _write_index(folder: Path, sign_outputs: list[dict]) -> None:
     """This run's signatures and band hashes, for a later run's --against."""
     import shutil
@@ -524,7 +511,7 @@ def _write_index(folder: Path, sign_outputs: list[dict]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     wanted = set()
     for k, out in enumerate(sign_outputs):
-        for key, suffix in (("sigs", ".npz"), ("doc_bands", ".doc_bands.npy"), ("para_bands", ".para_bands.npy")):
+        for key, suffix in (("sigs", ".npz"), *((k, f".{k}.npy") for k in SIDE_ARRAYS)):
             dest = folder / f"{k:05d}{suffix}"
             wanted.add(dest.name)
             with open(out[key].path, "rb") as src, atomic_open(dest) as dst:

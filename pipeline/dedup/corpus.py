@@ -185,30 +185,6 @@ def split_gid(g: int) -> tuple[int, int]:
     return int(g) >> 32, int(g) & 0xFFFFFFFF
 
 
-class _UnionFind:
-    def __init__(self):
-        self.parent: dict[int, int] = {}
-
-    def find(self, x: int) -> int:
-        p = self.parent.setdefault(x, x)
-        while p != x:
-            self.parent[x] = self.parent.setdefault(p, p)
-            x, p = p, self.parent[p]
-        return p
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            lo, hi = min(ra, rb), max(ra, rb)
-            self.parent[hi] = lo
-
-    def groups(self) -> list[list[int]]:
-        out: dict[int, list[int]] = {}
-        for x in self.parent:
-            out.setdefault(self.find(x), []).append(x)
-        return [sorted(v) for _, v in sorted(out.items())]
-
-
 PRIOR_SHARD_BASE = 1 << 20  # shards of an earlier run's index (--against) are numbered from here
 
 
@@ -217,115 +193,221 @@ def _order_key(date: str, doc_id: str, prior: bool = False) -> tuple:
     return (not prior, date == "", date, doc_id)
 
 
-def decide(shards: dict[int, dict[str, np.ndarray]], doc_pairs, para_pairs,
-           settings: DedupSettings) -> dict[int, dict[str, dict[str, Any]]]:
-    """Per shard, per document id: {"duplicate_of", "similarity"} and/or {"paragraphs": [...]}."""
+# --- signatures, read where they lie --------------------------------------------------------
+
+
+class SignatureFiles:
+    """Signature rows read from each shard's ``.npy`` files on demand, a batch at a time.
+
+    The corpus-wide step never holds every candidate's signature (512 bytes each at 128
+    permutations: the bulk of its memory before): each batch maps the files it needs, copies
+    its rows and lets the mapping go.
+    """
+
+    def __init__(self, paths: dict[int, dict[str, str]]):
+        self.paths = paths  # shard -> {"doc_sig": path, "para_sig": path}
+
+    def rows(self, kind: str, gids: np.ndarray) -> np.ndarray:
+        shard, local = gids >> np.int64(32), gids & np.int64(0xFFFFFFFF)
+        out = None
+        order = np.argsort(shard, kind="stable")
+        bounds = np.flatnonzero(np.diff(shard[order])) + 1
+        for idx in np.split(order, bounds) if len(order) else []:
+            m = np.load(self.paths[int(shard[idx[0]])][f"{kind}_sig"], mmap_mode="r")
+            if out is None:
+                out = np.empty((len(gids), m.shape[1]), dtype=m.dtype)
+            out[idx] = m[local[idx]]
+            del m
+        return out if out is not None else np.zeros((0, 0), np.uint32)
+
+
+class SignatureArrays(SignatureFiles):
+    """The same, from arrays in memory (tests, small runs)."""
+
+    def __init__(self, shards: dict[int, dict[str, np.ndarray]]):
+        self.shards = shards
+
+    def rows(self, kind: str, gids: np.ndarray) -> np.ndarray:
+        shard, local = gids >> np.int64(32), gids & np.int64(0xFFFFFFFF)
+        if not len(gids):
+            return np.zeros((0, 0), np.uint32)
+        return np.stack([self.shards[int(s)][f"{kind}_sig"][int(i)] for s, i in zip(shard, local)])
+
+
+def pair_similarity(store, kind: str, a: np.ndarray, b: np.ndarray, batch: int = 1 << 15) -> np.ndarray:
+    """Estimated Jaccard of each pair (a[k], b[k]), in batches of bounded memory."""
+    out = np.zeros(len(a), dtype=np.float64)
+    for s in range(0, len(a), batch):
+        ra, rb = store.rows(kind, a[s : s + batch]), store.rows(kind, b[s : s + batch])
+        out[s : s + batch] = np.count_nonzero(ra == rb, axis=1) / ra.shape[1]
+    return out
+
+
+def components(a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
+    """Connected components of the graph with edges (a[k], b[k]), each as a sorted array of
+    its nodes, in order of their smallest node. Hooking and pointer jumping in numpy: no
+    Python object per node."""
+    if not len(a):
+        return []
+    nodes = np.unique(np.concatenate([a, b]))
+    ia, ib = np.searchsorted(nodes, a), np.searchsorted(nodes, b)
+    lab = np.arange(len(nodes))
+    while True:
+        la, lb = lab[ia], lab[ib]
+        if np.array_equal(la, lb):
+            break
+        low = np.minimum(la, lb)
+        np.minimum.at(lab, la, low)
+        np.minimum.at(lab, lb, low)
+        while True:  # point every node at its root
+            nxt = lab[lab]
+            if np.array_equal(nxt, lab):
+                break
+            lab = nxt
+    order = np.lexsort((nodes, lab))
+    cuts = np.flatnonzero(np.diff(lab[order])) + 1
+    return [nodes[g] for g in np.split(order, cuts)]
+
+
+def _unique_pairs(pairs: np.ndarray) -> np.ndarray:
+    """Distinct unordered pairs (a < b), as an (n, 2) array."""
+    if len(pairs) == 0:
+        return np.zeros((0, 2), np.int64)
+    p = np.unique(np.sort(pairs, axis=1), axis=0)
+    return p[p[:, 0] != p[:, 1]]
+
+
+class _Fields:
+    """Per-item values gathered from the shards' small arrays by global id."""
+
+    def __init__(self, shards: dict[int, dict[str, Any]]):
+        self.shards = shards
+
+    def get(self, name: str, gids: np.ndarray) -> np.ndarray:
+        shard, local = gids >> np.int64(32), gids & np.int64(0xFFFFFFFF)
+        if not len(gids):
+            return np.zeros(0)
+        first = self.shards[int(shard[0])][name]
+        out = np.empty((len(gids),) + first.shape[1:], dtype=first.dtype if first.dtype.kind not in "US" else object)
+        order = np.argsort(shard, kind="stable")
+        for idx in np.split(order, np.flatnonzero(np.diff(shard[order])) + 1):
+            out[idx] = self.shards[int(shard[idx[0]])][name][local[idx]]
+        return out
+
+    def one(self, name: str, g: int):
+        return self.shards[int(g) >> 32][name][int(g) & 0xFFFFFFFF]
+
+
+def decide(shards: dict[int, dict[str, Any]], doc_pairs, para_pairs, settings: DedupSettings,
+           store=None) -> dict[int, dict[str, dict[str, Any]]]:
+    """Per shard, per document id: {"duplicate_of", "similarity"} and/or {"paragraphs": [...]}.
+
+    ``shards`` holds each shard's small arrays (ids, dates, offsets, flags); signatures come
+    from ``store`` (``SignatureFiles``), or from ``shards`` when it holds them.
+    """
+    store = store or SignatureArrays(shards)
+    f = _Fields(shards)
     out: dict[int, dict[str, dict[str, Any]]] = {s: {} for s in shards if s < PRIOR_SHARD_BASE}
 
-    def doc_field(g: int, field: str):
-        s, i = split_gid(g)
-        return shards[s][field][i]
-
     def is_prior(g: int) -> bool:
-        return split_gid(g)[0] >= PRIOR_SHARD_BASE
+        return int(g) >> 32 >= PRIOR_SHARD_BASE
 
     def ref_of(g: int, start: int, end: int) -> dict[str, Any]:
-        ref = {"id": str(doc_field(g, "doc_ids")), "start": start, "end": end}
-        run = shards[split_gid(g)[0]].get("run")
+        ref = {"id": str(f.one("doc_ids", g)), "start": start, "end": end}
+        run = shards[int(g) >> 32].get("run")
         if run is not None:
             ref["run"] = str(run)  # kept in an earlier run's output (--against)
         return ref
 
-    def sim(kind: str, a: int, b: int) -> float:
-        (sa, ia), (sb, ib) = split_gid(a), split_gid(b)
-        return estimated_jaccard(shards[sa][f"{kind}_sig"][ia], shards[sb][f"{kind}_sig"][ib])
+    def order_key(g: int) -> tuple:
+        return _order_key(str(f.one("doc_dates", g)), str(f.one("doc_ids", g)), is_prior(g))
 
-    def doc_match(a: int, b: int) -> float | None:
-        """Similarity when the two documents are near-duplicates: close, or one inside the other."""
-        j = sim("doc", a, b)
-        if j >= settings.threshold:
-            return j
-        na, nb = int(doc_field(a, "doc_size")), int(doc_field(b, "doc_size"))
-        if j >= 0.5 and min(na, nb) > 0:
-            inter = j * (na + nb) / (1 + j)  # |A ∩ B| from the Jaccard and the set sizes
-            if inter / min(na, nb) >= settings.containment:
-                return j
-        return None
+    def doc_matches(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(similarity, near-duplicate?) per pair: close, or one document inside the other."""
+        j = pair_similarity(store, "doc", a, b)
+        na, nb = f.get("doc_size", a).astype(float), f.get("doc_size", b).astype(float)
+        small = np.minimum(na, nb)
+        inter = j * (na + nb) / (1 + j)  # |A ∩ B| from the Jaccard and the set sizes
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inside = (j >= 0.5) & (small > 0) & (inter / np.where(small > 0, small, 1) >= settings.containment)
+        return j, (j >= settings.threshold) | inside
 
     # 1. whole documents
-    uf = _UnionFind()
-    for a, b in _unique_pairs(doc_pairs):
-        if uf.find(a) == uf.find(b):
-            continue  # already joined (the same pair from another band, or through others)
-        if doc_field(a, "doc_has_text") and doc_field(b, "doc_has_text") and doc_match(a, b) is not None:
-            uf.union(a, b)
+    pairs = _unique_pairs(np.asarray(doc_pairs, dtype=np.int64).reshape(-1, 2))
+    a, b = pairs[:, 0], pairs[:, 1]
+    both = f.get("doc_has_text", a).astype(bool) & f.get("doc_has_text", b).astype(bool) if len(a) else np.zeros(0, bool)
+    a, b = a[both], b[both]
+    _, ok = doc_matches(a, b)
+    members, kept_of = [], []
+    for group in components(a[ok], b[ok]):
+        kept = min(group.tolist(), key=order_key)
+        for g in group.tolist():
+            if g != kept:
+                members.append(g)
+                kept_of.append(kept)
     dup_docs: set[int] = set()
-    for group in uf.groups():
-        if len(group) < 2:
-            continue
-        kept = min(group, key=lambda g: _order_key(doc_field(g, "doc_dates"), doc_field(g, "doc_ids"), is_prior(g)))
-        for g in group:
-            if g == kept:
+    if members:
+        m, k = np.asarray(members, np.int64), np.asarray(kept_of, np.int64)
+        sims, ok = doc_matches(m, k)  # joined through a third document only: not close enough
+        for g, kept, s_, good in zip(m.tolist(), k.tolist(), sims.tolist(), ok.tolist()):
+            if not good:
                 continue
-            s_ = doc_match(g, kept)
-            if s_ is None:
-                continue  # joined through a third document only: not close enough to the kept one
             dup_docs.add(g)
-            s, i = split_gid(g)
             if is_prior(g):
                 continue  # an earlier run's documents are not decided again
-            out[s].setdefault(str(doc_field(g, "doc_ids")), {}).update({
-                "duplicate_of": ref_of(kept, 0, int(doc_field(kept, "doc_rawlen"))),
+            out[g >> 32].setdefault(str(f.one("doc_ids", g)), {}).update({
+                "duplicate_of": ref_of(kept, 0, int(f.one("doc_rawlen", kept))),
                 "similarity": round(s_, 4),
             })
 
     # 2. paragraphs across documents (duplicate documents take no part: they are left out whole)
-    def para_docgid(p: int) -> int:
-        s, i = split_gid(p)
-        return int(gid(s, shards[s]["para_doc"][i]))
+    def para_docgid(p: np.ndarray) -> np.ndarray:
+        return ((p >> np.int64(32)) << np.int64(32)) | f.get("para_doc", p).astype(np.int64)
 
-    uf = _UnionFind()
-    for a, b in _unique_pairs(para_pairs):
-        if uf.find(a) == uf.find(b):
-            continue
-        (sa, ia), (sb, ib) = split_gid(a), split_gid(b)
-        if not (shards[sa]["para_compare"][ia] and shards[sb]["para_compare"][ib]):
-            continue
+    pairs = _unique_pairs(np.asarray(para_pairs, dtype=np.int64).reshape(-1, 2))
+    a, b = pairs[:, 0], pairs[:, 1]
+    if len(a):
         da, db = para_docgid(a), para_docgid(b)
-        if da == db or da in dup_docs or db in dup_docs:
-            continue  # repeats inside one document are the within-document stage's job
-        if sim("para", a, b) >= settings.threshold:
-            uf.union(a, b)
-    for group in uf.groups():
+        dups = np.fromiter(dup_docs, np.int64, len(dup_docs))
+        keep = (f.get("para_compare", a).astype(bool) & f.get("para_compare", b).astype(bool) & (da != db)
+                & ~np.isin(da, dups) & ~np.isin(db, dups))  # repeats inside one document: the within stage's job
+        a, b = a[keep], b[keep]
+    ok = pair_similarity(store, "para", a, b) >= settings.threshold if len(a) else np.zeros(0, bool)
+    later: list[tuple[int, int, int, dict]] = []  # (paragraph, its document, kept paragraph, ref)
+    for group in components(a[ok], b[ok]):
+        docs_of = para_docgid(group).tolist()
         by_doc: dict[int, list[int]] = {}
-        for p in group:
-            by_doc.setdefault(para_docgid(p), []).append(p)
+        for p, d in zip(group.tolist(), docs_of):
+            by_doc.setdefault(d, []).append(p)
         if len(by_doc) < 2:
             continue
         sites: dict[str, set[int]] = {}
         for d in by_doc:
-            sites.setdefault(str(doc_field(d, "doc_sites")), set()).add(d)
+            sites.setdefault(str(f.one("doc_sites", d)), set()).add(d)
         boiler_docs = set().union(*(ds for ds in sites.values() if len(ds) >= settings.boilerplate_min_docs)) if sites else set()
         rest = [d for d in by_doc if d not in boiler_docs]
         for d in sorted(boiler_docs):
             if is_prior(d):
                 continue
             for p in by_doc[d]:
-                _add_para(out, shards, p, d, "repeated_boilerplate", "minhash_template", None,
-                          {"documents": len(by_doc)})
+                _add_para(out, f, p, d, "repeated_boilerplate", "minhash_template", None, {"documents": len(by_doc)})
         if len(rest) < 2:
             continue
-        kept_doc = min(rest, key=lambda g: _order_key(doc_field(g, "doc_dates"), doc_field(g, "doc_ids"), is_prior(g)))
+        kept_doc = min(rest, key=order_key)
         kept_p = by_doc[kept_doc][0]
-        ks, ki = split_gid(kept_p)
-        ref = ref_of(kept_doc, int(shards[ks]["para_raw"][ki][0]), int(shards[ks]["para_raw"][ki][1]))
+        raw = f.one("para_raw", kept_p)
+        ref = ref_of(kept_doc, int(raw[0]), int(raw[1]))
         for d in rest:
             if d == kept_doc or is_prior(d):
                 continue
             for p in by_doc[d]:
-                s_ = sim("para", p, kept_p)
-                if s_ >= settings.threshold:
-                    _add_para(out, shards, p, d, "duplicate", "minhash_shared_paragraph", ref, {"similarity": round(s_, 4)})
+                later.append((p, d, kept_p, ref))
+    if later:
+        sims = pair_similarity(store, "para", np.asarray([x[0] for x in later], np.int64),
+                               np.asarray([x[2] for x in later], np.int64))
+        for (p, d, _, ref), s_ in zip(later, sims.tolist()):
+            if s_ >= settings.threshold:
+                _add_para(out, f, p, d, "duplicate", "minhash_shared_paragraph", ref, {"similarity": round(s_, 4)})
     for per_shard in out.values():
         for rec in per_shard.values():
             if "paragraphs" in rec:
@@ -333,26 +415,12 @@ def decide(shards: dict[int, dict[str, np.ndarray]], doc_pairs, para_pairs,
     return out
 
 
-def _add_para(out, shards, p: int, d: int, reason: str, rule: str, ref, extra: dict) -> None:
-    s, i = split_gid(p)
-    start, end = (int(x) for x in shards[s]["para_cur"][i])
-    doc_id = str(shards[s]["doc_ids"][split_gid(d)[1]])
+def _add_para(out, f: _Fields, p: int, d: int, reason: str, rule: str, ref, extra: dict) -> None:
+    start, end = (int(x) for x in f.one("para_cur", p))
     item = {"start": start, "end": end, "reason": reason, "rule": rule, **extra}
     if ref is not None:
         item["duplicate_of"] = ref
-    out[s].setdefault(doc_id, {}).setdefault("paragraphs", []).append(item)
-
-
-def _unique_pairs(pairs: np.ndarray):
-    """Distinct unordered pairs, yielded from numpy without a list of Python tuples."""
-    if len(pairs) == 0:
-        return
-    p = np.sort(pairs, axis=1)
-    p = np.unique(p, axis=0)
-    p = p[p[:, 0] != p[:, 1]]
-    for start in range(0, len(p), 65536):
-        for a, b in p[start : start + 65536].tolist():
-            yield a, b
+    out[p >> 32].setdefault(str(f.one("doc_ids", d)), {}).setdefault("paragraphs", []).append(item)
 
 
 def apply_decision(doc: Document, decision: dict[str, Any] | None, action: str = "remove") -> Document:
