@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import re
 import subprocess
 import sys
@@ -153,6 +154,7 @@ def main() -> int:
     ap.add_argument("--datatrove", help="python with datatrove installed")
     ap.add_argument("--scale", type=int, nargs="*", default=[])
     ap.add_argument("--skip-proof", action="store_true")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary folder (outputs, scaled corpora)")
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="speed-"))
     src = extract(Path(a.corpus), tmp / "corpus")
@@ -186,6 +188,10 @@ def main() -> int:
         corpus = scaled_corpus(texts, n, tmp / f"scaled{n}")
         res.setdefault("growth", []).append(run_cleanall(corpus, tmp / f"scaled_out{n}", max(a.workers)))
     print(json.dumps(res, indent=2))
+    if a.keep:
+        print(f"kept {tmp}", file=sys.stderr)
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
