@@ -345,15 +345,26 @@ class NearDuplicates(_CorpusTask):
                 for key in uniq:
                     band = np.sort(z[key], axis=1)
                     uniq[key] = np.unique(np.concatenate([uniq[key], band[band[:, 0] != band[:, 1]]]), axis=0)
-        # Each shard's small arrays (ids, dates, offsets, flags); signatures stay in their files
-        # and are read a batch of pairs at a time.
+        # Of each shard's small arrays (ids, dates, offsets, flags), only the rows candidate pairs
+        # touch are kept; signatures stay in their files and are read a batch of pairs at a time.
+        # Memory follows the candidates, not the corpus.
+        files = {f["shard"]: f for f in self.sign_files()}
+
+        def para_doc_of(shard, local):
+            with np.load(files[shard]["sigs"]) as z:
+                return z["para_doc"][local]
+
+        need_docs, need_paras = corpus.needed_rows(uniq["doc_pairs"], uniq["para_pairs"], para_doc_of)
         shards, sig_paths = {}, {}
-        for f in self.sign_files():
+        for k, f in files.items():
+            docs_k = need_docs.get(k, np.zeros(0, np.int64))
+            paras_k = need_paras.get(k, np.zeros(0, np.int64))
             with np.load(f["sigs"]) as z:
-                shards[f["shard"]] = {k: z[k] for k in z.files}
+                shards[k] = {key: z[key][docs_k if key.startswith("doc_") else paras_k] for key in z.files}
+            shards[k]["_doc_rows"], shards[k]["_para_rows"] = docs_k, paras_k
             if "run" in f:
-                shards[f["shard"]]["run"] = f["run"]
-            sig_paths[f["shard"]] = {"doc_sig": f["doc_sig"], "para_sig": f["para_sig"]}
+                shards[k]["run"] = f["run"]
+            sig_paths[k] = {"doc_sig": f["doc_sig"], "para_sig": f["para_sig"]}
         decisions = corpus.decide(shards, uniq["doc_pairs"], uniq["para_pairs"], st, corpus.SignatureFiles(sig_paths))
         # One file per shard, so each EmitShard reads only its own decisions; the stamp last.
         folder = Path(self.output().path).with_suffix("")
@@ -514,8 +525,14 @@ def _write_index(folder: Path, sign_outputs: list[dict]) -> None:
         for key, suffix in (("sigs", ".npz"), *((k, f".{k}.npy") for k in SIDE_ARRAYS)):
             dest = folder / f"{k:05d}{suffix}"
             wanted.add(dest.name)
-            with open(out[key].path, "rb") as src, atomic_open(dest) as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
+            tmp = folder / f".{dest.name}.{os.getpid()}.tmp"
+            try:  # a hard link: stage files are replaced by rename, never rewritten in place
+                os.link(out[key].path, tmp)
+                os.replace(tmp, dest)
+            except OSError:  # another file system, or links not allowed: copy
+                tmp.unlink(missing_ok=True)
+                with open(out[key].path, "rb") as src, atomic_open(dest) as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
     for p in folder.iterdir():
         if p.name not in wanted:
             p.unlink()

@@ -278,10 +278,18 @@ def _unique_pairs(pairs: np.ndarray) -> np.ndarray:
 
 
 class _Fields:
-    """Per-item values gathered from the shards' small arrays by global id."""
+    """Per-item values gathered from the shards' small arrays by global id.
+
+    A shard may hold only some rows: ``_doc_rows`` / ``_para_rows`` then list (sorted) which
+    local ids its ``doc_*`` / ``para_*`` arrays hold (see ``subset_rows``).
+    """
 
     def __init__(self, shards: dict[int, dict[str, Any]]):
         self.shards = shards
+
+    def _pos(self, sh: dict, name: str, local):
+        rows = sh.get("_doc_rows" if name.startswith("doc_") else "_para_rows")
+        return local if rows is None else np.searchsorted(rows, local)
 
     def get(self, name: str, gids: np.ndarray) -> np.ndarray:
         shard, local = gids >> np.int64(32), gids & np.int64(0xFFFFFFFF)
@@ -291,11 +299,29 @@ class _Fields:
         out = np.empty((len(gids),) + first.shape[1:], dtype=first.dtype if first.dtype.kind not in "US" else object)
         order = np.argsort(shard, kind="stable")
         for idx in np.split(order, np.flatnonzero(np.diff(shard[order])) + 1):
-            out[idx] = self.shards[int(shard[idx[0]])][name][local[idx]]
+            sh = self.shards[int(shard[idx[0]])]
+            out[idx] = sh[name][self._pos(sh, name, local[idx])]
         return out
 
     def one(self, name: str, g: int):
-        return self.shards[int(g) >> 32][name][int(g) & 0xFFFFFFFF]
+        sh = self.shards[int(g) >> 32]
+        return sh[name][int(self._pos(sh, name, int(g) & 0xFFFFFFFF))]
+
+
+def needed_rows(doc_pairs: np.ndarray, para_pairs: np.ndarray, para_doc_of) -> tuple[dict, dict]:
+    """Per shard, the sorted local ids of the documents and paragraphs that candidate pairs
+    touch (a paragraph's document included): all the corpus step needs to read."""
+    def by_shard(gids: np.ndarray) -> dict[int, np.ndarray]:
+        gids = np.unique(gids)
+        shard = gids >> np.int64(32)
+        cuts = np.flatnonzero(np.diff(shard)) + 1
+        return {int(g[0] >> 32): g & np.int64(0xFFFFFFFF) for g in np.split(gids, cuts) if len(g)}
+
+    paras = by_shard(np.asarray(para_pairs, np.int64).reshape(-1))
+    docs = by_shard(np.asarray(doc_pairs, np.int64).reshape(-1))
+    for s, local in paras.items():  # the documents of those paragraphs
+        docs[s] = np.union1d(docs.get(s, np.zeros(0, np.int64)), np.asarray(para_doc_of(s, local), np.int64))
+    return docs, paras
 
 
 def decide(shards: dict[int, dict[str, Any]], doc_pairs, para_pairs, settings: DedupSettings,
