@@ -143,7 +143,7 @@ class _ShardTask(luigi.Task):
     def run(self):
         t0 = time.perf_counter()
         with self.output().open("w") as out:
-            n = write_docs(out, self.transform(self.source_docs()))
+            n = write_docs(out, self.transform(self.source_docs()), with_raw=self.stage == "repair")
         _progress(f"{self.stage:<7} shard {self.shard + 1}/{self.n_shards}: {n} documents in {time.perf_counter() - t0:.2f} s")
 
 
@@ -197,7 +197,7 @@ class SignShard(_ShardTask):
     stage = "sign"
 
     def requires(self):
-        return StripShard(**self.shard_args())
+        return {"docs": StripShard(**self.shard_args()), "raw": RepairShard(**self.shard_args())}
 
     def output(self):
         return {
@@ -217,10 +217,10 @@ class SignShard(_ShardTask):
         t0 = time.perf_counter()
         st = dedup_settings()
         out = self.output()
-        docs = list(read_docs(self.input().path))  # one shard: bounded
+        docs = list(read_docs(self.input()["docs"].path, raw_from=self.input()["raw"].path))  # one shard: bounded
         arrays = corpus.sign_documents(docs, st, MinHasher(st.num_perm))  # drops nearby repeats too
         with out["docs"].open("w") as f:
-            write_docs(f, docs)
+            write_docs(f, docs, with_raw=False)
         # Bands and signatures in .npy files of their own: a band task maps one row, and the
         # corpus step maps only the signature rows it compares.
         for key in SIDE_ARRAYS:
@@ -389,6 +389,7 @@ class EmitShard(_ShardTask):
     def requires(self):
         return {
             "docs": SignShard(**self.shard_args()),
+            "raw": RepairShard(**self.shard_args()),
             "dedup": NearDuplicates(
                 input_dir=self.input_dir, output_dir=self.output_dir,
                 fingerprint=self.dedup_fingerprint, plan=self.plan, against=self.against,
@@ -409,7 +410,7 @@ class EmitShard(_ShardTask):
         clean_dir = os.path.join(self.output_dir, "clean")
         extracted_dir = os.path.join(self.output_dir, "extracted")
         manifest, cleaned = [], []
-        for doc in read_docs(self.input()["docs"]["docs"].path):
+        for doc in read_docs(self.input()["docs"]["docs"].path, raw_from=self.input()["raw"].path):
             corpus.apply_decision(doc, decisions.get(doc.id), c.dedup_action)
             chain.finish_document(doc, repeat_window=0)  # repeats went in SignShard
             clean = doc.text if doc.status != "rejected" else None

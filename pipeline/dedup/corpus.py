@@ -5,9 +5,11 @@
    shingles, so its signature is the element-wise minimum of theirs), plus LSH band hashes.
 2. ``band_candidates`` (per band): items whose band hashes collide are candidate pairs
    (each bucket is a star around its first item, so pairs grow linearly).
-3. ``decide`` (once): candidates are confirmed by estimated Jaccard, joined with union-find,
+3. ``decide`` (once): candidates are confirmed by estimated Jaccard (signature rows read from
+   the shards' files a batch of pairs at a time), clustered as connected components (numpy),
    and turned into per-document decisions. The kept copy is the earliest by date, then by id:
-   it never depends on listing order, shard size or worker count.
+   it never depends on listing order, shard size or worker count. Memory follows the number of
+   candidates, not the size of the corpus.
 
 A paragraph found in ``boilerplate_min_docs`` or more documents (of one site, when the site is
 known) is template text and goes everywhere (``repeated_boilerplate``). One shared by fewer
