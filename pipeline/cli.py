@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--input-dir", default="seeds", help="folder of raw documents (default: seeds)")
     r.add_argument("--output-dir", default="work", help="where clean/, clean.jsonl and manifest.jsonl go (default: work)")
     r.add_argument("--workers", type=int, default=1, help="parallel Luigi workers (default: 1)")
-    r.add_argument("--shard-size", type=int, default=None, help="documents per shard task (default: luigi.cfg, 1000)")
+    r.add_argument("--shard-size", type=int, default=None, help="documents per shard task (default: luigi.cfg; 0 = automatic)")
     r.set_defaults(func=cmd_run)
 
     d = sub.add_parser("diff", help="raw against clean for one document, each removal tagged with its reason",

@@ -433,25 +433,35 @@ class EmitShard(_ShardTask):
         _progress(f"emit    shard {self.shard + 1}/{self.n_shards}: {len(manifest)} documents in {time.perf_counter() - t0:.2f} s")
 
 
+def auto_shard_size(n_inputs: int, smallest: int = 1000, most_shards: int = 64, largest: int = 10_000) -> int:
+    """Documents per shard when none is given. Luigi's scheduler and its fork per task cost
+    time that grows with the number of tasks (measured: with 200 shards of 1,000 on 200k
+    documents, the scheduling process took 15 % of a core and the run was 30 % slower than
+    with 50 shards), so large corpora get larger shards; a shard's memory caps the size."""
+    return max(smallest, min(largest, -(-n_inputs // most_shards)))
+
+
 class CleanAll(luigi.Task):
     """Clean every document under --input-dir into --output-dir (see README: Outputs)."""
 
     input_dir = luigi.Parameter(default="seeds", description="folder of raw documents (.txt, .html, ...)")
     output_dir = luigi.Parameter(default="work", description="folder for clean/, clean.jsonl, manifest.jsonl")
-    shard_size = luigi.IntParameter(default=1000, description="documents per shard task")
+    shard_size = luigi.IntParameter(default=0, description="documents per shard task; 0: automatic "
+                                    "(1,000, or more so that there are at most 64 shards, up to 10,000)")
     against = luigi.Parameter(default="", description="an earlier run's output dir: deduplicate against its index/")
 
     def _plan(self):
         if getattr(self, "_plan_cache", None) is None:
-            if self.shard_size < 1:
-                raise ValueError("--shard-size must be at least 1")
+            if self.shard_size < 0:
+                raise ValueError("--shard-size must be 0 (automatic) or a number of documents")
             inputs, skipped = list_inputs(self.input_dir)
+            size = self.shard_size or auto_shard_size(len(inputs))
             settings = settings_digest()
             _warm()
             shards = []
-            n = (len(inputs) + self.shard_size - 1) // self.shard_size
+            n = (len(inputs) + size - 1) // size
             for k in range(n):
-                part = inputs[k * self.shard_size : (k + 1) * self.shard_size]
+                part = inputs[k * size : (k + 1) * size]
                 h = hashlib.sha256(settings.encode())
                 for inp in part:
                     h.update(inp.fingerprint().encode("utf-8", "surrogateescape") + b"\n")

@@ -114,3 +114,11 @@ def test_a_per_document_file_never_writes_through_a_link(tmp_path):
 def test_output_names_cannot_escape_the_output_dir(tmp_path, name):
     with pytest.raises(ValueError):
         safe_child(tmp_path, name, ".txt")
+
+
+def test_automatic_shard_size_bounds_the_number_of_tasks():
+    from pipeline.tasks import auto_shard_size
+
+    assert auto_shard_size(5) == 1000 and auto_shard_size(19_721) == 1000  # small corpora: 1,000 a shard
+    assert auto_shard_size(200_000) == 3125  # 64 shards
+    assert auto_shard_size(10_000_000) == 10_000  # capped: a shard's memory stays bounded
