@@ -338,17 +338,22 @@ class NearDuplicates(_CorpusTask):
         t0 = time.perf_counter()
         st = dedup_settings()
         # Distinct candidate pairs, merged band by band: the same pair found in several bands is
-        # kept once, and memory never holds all bands' pairs at the same time.
-        uniq = {"doc_pairs": np.zeros((0, 2), np.int64), "para_pairs": np.zeros((0, 2), np.int64)}
-        for target in self.input()["bands"]:
-            with np.load(target.path) as z:
-                for key in uniq:
-                    band = np.sort(z[key], axis=1)
-                    uniq[key] = np.unique(np.concatenate([uniq[key], band[band[:, 0] != band[:, 1]]]), axis=0)
+        # kept once, and memory never holds all bands' pairs at the same time. Pairs are packed
+        # into one integer each (items numbered compactly), so merging is a plain integer sort.
+        files = {f["shard"]: f for f in self.sign_files()}
+
+        def band_pairs(key):
+            for target in self.input()["bands"]:
+                with np.load(target.path) as z:
+                    yield z[key]
+
+        uniq = {}
+        for kind in ("doc", "para"):
+            counts = {k: np.load(f[f"{kind}_bands"], mmap_mode="r").shape[1] for k, f in files.items()}
+            uniq[f"{kind}_pairs"] = corpus.merge_pairs(band_pairs(f"{kind}_pairs"), corpus.CompactIds(counts))
         # Of each shard's small arrays (ids, dates, offsets, flags), only the rows candidate pairs
         # touch are kept; signatures stay in their files and are read a batch of pairs at a time.
         # Memory follows the candidates, not the corpus.
-        files = {f["shard"]: f for f in self.sign_files()}
 
         def para_doc_of(shard, local):
             with np.load(files[shard]["sigs"]) as z:

@@ -272,11 +272,57 @@ def components(a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
 
 
 def _unique_pairs(pairs: np.ndarray) -> np.ndarray:
-    """Distinct unordered pairs (a < b), as an (n, 2) array."""
+    """Distinct unordered pairs (a < b), as an (n, 2) array sorted by a, then b."""
     if len(pairs) == 0:
         return np.zeros((0, 2), np.int64)
-    p = np.unique(np.sort(pairs, axis=1), axis=0)
-    return p[p[:, 0] != p[:, 1]]
+    p = np.sort(pairs, axis=1)
+    p = p[p[:, 0] != p[:, 1]]
+    if len(p) > 1 and np.all((p[1:, 0] > p[:-1, 0]) | ((p[1:, 0] == p[:-1, 0]) & (p[1:, 1] > p[:-1, 1]))):
+        return p  # already distinct and in order (as merge_pairs gives them)
+    p = p[np.lexsort((p[:, 1], p[:, 0]))]
+    keep = np.ones(len(p), dtype=bool)
+    keep[1:] = (p[1:, 0] != p[:-1, 0]) | (p[1:, 1] != p[:-1, 1])
+    return p[keep]
+
+
+class CompactIds:
+    """Global ids (shard << 32 | row) numbered 0, 1, 2, ... in the same order, so that a pair
+    fits in one uint64 and sets of pairs sort as plain integers."""
+
+    def __init__(self, counts: dict[int, int]):
+        self.shards = np.asarray(sorted(counts), dtype=np.int64)
+        sizes = np.asarray([counts[s] for s in sorted(counts)], dtype=np.int64)
+        self.starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+        if int(sizes.sum()) >= 1 << 32:
+            raise ValueError("more than 4 billion items in one corpus step")
+
+    def encode(self, gids: np.ndarray) -> np.ndarray:
+        idx = np.searchsorted(self.shards, gids >> np.int64(32))
+        return self.starts[idx] + (gids & np.int64(0xFFFFFFFF))
+
+    def decode(self, compact: np.ndarray) -> np.ndarray:
+        idx = np.searchsorted(self.starts, compact, side="right") - 1
+        return (self.shards[idx] << np.int64(32)) | (compact - self.starts[idx])
+
+
+def merge_pairs(bands, ids: CompactIds) -> np.ndarray:
+    """The distinct pairs of many bands' candidate pairs, merged band by band (the same pair
+    from several bands is kept once; all bands' pairs are never in memory together)."""
+    keys = np.zeros(0, dtype=np.uint64)
+    for pairs in bands:
+        if not len(pairs):
+            continue
+        a, b = ids.encode(pairs[:, 0]), ids.encode(pairs[:, 1])
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        k = (lo[lo != hi].astype(np.uint64) << np.uint64(32)) | hi[lo != hi].astype(np.uint64)
+        k.sort()
+        # Two sorted runs: a stable sort (timsort) merges them in linear time; then drop repeats.
+        keys = np.concatenate([keys, k])
+        keys.sort(kind="stable")
+        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
+    lo = (keys >> np.uint64(32)).astype(np.int64)
+    hi = (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    return np.stack([ids.decode(lo), ids.decode(hi)], axis=1) if len(keys) else np.zeros((0, 2), np.int64)
 
 
 class _Fields:
