@@ -250,8 +250,13 @@ def prior_index(against: str) -> list[dict[str, Any]]:
     out = []
     for k, npz in enumerate(sorted(folder.glob("*.npz"))):
         stem = npz.with_suffix("")
-        out.append({"shard": corpus.PRIOR_SHARD_BASE + k, "run": str(Path(against)), "sigs": str(npz),
-                    **{key: f"{stem}.{key}.npy" for key in SIDE_ARRAYS}})
+        entry = {"shard": corpus.PRIOR_SHARD_BASE + k, "run": str(Path(against)), "sigs": str(npz),
+                 **{key: f"{stem}.{key}.npy" for key in SIDE_ARRAYS}}
+        missing = [key for key in SIDE_ARRAYS if not os.path.exists(entry[key])]
+        if missing:
+            raise FileNotFoundError(f"--against {against}: {npz.name} has no {', '.join(missing)} files; the index was "
+                                    "written by an older version of this pipeline: run CleanAll into that folder again")
+        out.append(entry)
     return out
 
 
