@@ -3,13 +3,13 @@
 ``ftfy.fix_text`` loop and datatrove's closest chain, on the same files and machine.
 
     python bench/speed.py [--corpus ../shared/corpora/vi-news-19k.tar.gz] [--workers 1 2]
-                          [--datatrove PYTHON] [--scale 100000 200000]
+                          [--datatrove PYTHON] [--scale 100000 200000] [--dup-share 0.2]
 
 --datatrove: a Python interpreter with datatrove installed (``pip install datatrove orjson
-tokenizers``); it runs reader -> FTFYFormatter -> C4 line filter -> MinHash (4 stages) ->
-writer over the same texts. --scale: also run CleanAll on larger corpora made by copying the
-texts with small edits (realistic near-duplication), to show time grows linearly and memory
-stays flat. Prints one JSON object.
+tokenizers regex ftfy xxhash``); it runs reader -> FTFYFormatter -> C4 line filter -> MinHash
+(4 stages) -> writer over the same texts. --scale: also run CleanAll on larger corpora made by
+copying the texts, a --dup-share of the copies as near-duplicates (one word changed) and the
+rest made distinct, to show how time and memory grow. Prints one JSON object.
 """
 from __future__ import annotations
 
@@ -133,8 +133,20 @@ def fast_path_proof(texts: list[str]) -> dict:
             "documents": len(texts), "documents_skipped_whole": docs_whole, "document_gate_misses": gate_misses}
 
 
-def scaled_corpus(texts: dict[str, str], n: int, dest: Path, seed: int = 1) -> Path:
-    """n documents: the originals, then copies with one word changed (realistic duplication)."""
+def _tag(i: int) -> str:
+    out = ""
+    while True:
+        i, r = divmod(i, 26)
+        out += chr(ord("a") + r)
+        if not i:
+            return out
+
+
+def scaled_corpus(texts: dict[str, str], n: int, dest: Path, seed: int = 1, dup_share: float = 0.2) -> Path:
+    """n documents: the originals, then copies. A ``dup_share`` of the copies are near-duplicates
+    (one word changed); the others are made distinct (every third word carries a tag unique to
+    the copy, so no shingle of the original survives) and stand for new documents of the same
+    kind, length and layout. ``dup_share=1`` makes every copy a near-duplicate."""
     rng = random.Random(seed)
     dest.mkdir(parents=True)
     names = sorted(texts)
@@ -142,10 +154,19 @@ def scaled_corpus(texts: dict[str, str], n: int, dest: Path, seed: int = 1) -> P
         name = names[i % len(names)]
         text = texts[name]
         if i >= len(names):
-            words = text.split(" ")
-            k = rng.randrange(len(words))
-            words[k] = words[k] + "x"
-            text = " ".join(words)
+            if rng.random() < dup_share:
+                words = text.split(" ")
+                k = rng.randrange(len(words))
+                words[k] = words[k] + "x"
+                text = " ".join(words)
+            else:
+                tag, off = _tag(i), rng.randrange(3)
+                lines = []
+                for line in text.split("\n"):
+                    words = line.split(" ")
+                    words[off::3] = [w + tag for w in words[off::3]]
+                    lines.append(" ".join(words))
+                text = "\n".join(lines)
         (dest / f"{i:07d}_{name}.txt").write_text(text, encoding="utf-8")
     return dest
 
@@ -156,6 +177,8 @@ def main() -> int:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--datatrove", help="python with datatrove installed")
     ap.add_argument("--scale", type=int, nargs="*", default=[])
+    ap.add_argument("--dup-share", type=float, default=0.2,
+                    help="share of the scaled corpus's copies that are near-duplicates (1: all)")
     ap.add_argument("--skip-proof", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (outputs, scaled corpora)")
     a = ap.parse_args()
@@ -188,8 +211,9 @@ def main() -> int:
             wall = float(r.stdout.strip().splitlines()[-1])
             res[f"datatrove_workers_{w}"] = {"wall_s": round(wall, 2), "docs_per_s": round(len(texts) / wall, 1)}
     for n in a.scale:
-        corpus = scaled_corpus(texts, n, tmp / f"scaled{n}")
-        res.setdefault("growth", []).append(run_cleanall(corpus, tmp / f"scaled_out{n}", max(a.workers)))
+        corpus = scaled_corpus(texts, n, tmp / f"scaled{n}", dup_share=a.dup_share)
+        res.setdefault("growth", []).append(
+            {**run_cleanall(corpus, tmp / f"scaled_out{n}", max(a.workers)), "dup_share": a.dup_share})
     print(json.dumps(res, indent=2))
     if a.keep:
         print(f"kept {tmp}", file=sys.stderr)

@@ -24,7 +24,7 @@ TEXT_SUFFIXES = (".txt", ".text", ".md")
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InputFile:
     id: str
     relpath: str  # posix path relative to the input dir
@@ -61,48 +61,47 @@ def list_inputs(input_dir: str | os.PathLike) -> tuple[list[InputFile], int]:
     if not root.is_dir():
         raise FileNotFoundError(f"input directory not found: {root}")
     real_root = root.resolve()
-    found: list[tuple[str, os.stat_result, bool]] = []
+    found: list[tuple[str, int, int, bool]] = []
     skipped = 0
     real_prefix = str(real_root).rstrip(os.sep) + os.sep
     stack = [(str(root), "")]
     while stack:  # scandir: the kind of each entry comes with the listing, one stat per file
         folder, prefix = stack.pop()
-        with os.scandir(folder) as it:
-            entries = sorted(it, key=lambda e: e.name)
-        for entry in entries:
-            if entry.name.startswith("."):
-                skipped += 1
-                continue
-            rel = prefix + entry.name
-            link = entry.is_symlink()
-            if not link and entry.is_dir(follow_symlinks=False):
-                stack.append((entry.path, rel + "/"))
-                continue
-            try:
-                st = entry.stat()  # follows symlinks: size of what the link points to
-            except OSError:
-                st = entry.stat(follow_symlinks=False)
-            outside = False
-            if link and stat.S_ISDIR(st.st_mode):  # a linked folder is not followed
-                skipped += 1
-                continue
-            if link:
-                target = os.path.realpath(entry.path)
-                outside = not (target + os.sep).startswith(real_prefix)
-            elif not stat.S_ISREG(st.st_mode):
-                skipped += 1
-                continue
-            found.append((rel, st, outside))
+        with os.scandir(folder) as entries:  # not kept: the final sort orders everything
+            for entry in entries:
+                if entry.name.startswith("."):
+                    skipped += 1
+                    continue
+                rel = prefix + entry.name
+                link = entry.is_symlink()
+                if not link and entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, rel + "/"))
+                    continue
+                try:
+                    st = entry.stat()  # follows symlinks: size of what the link points to
+                except OSError:
+                    st = entry.stat(follow_symlinks=False)
+                outside = False
+                if link and stat.S_ISDIR(st.st_mode):  # a linked folder is not followed
+                    skipped += 1
+                    continue
+                if link:
+                    target = os.path.realpath(entry.path)
+                    outside = not (target + os.sep).startswith(real_prefix)
+                elif not stat.S_ISREG(st.st_mode):
+                    skipped += 1
+                    continue
+                found.append((rel, st.st_size, st.st_mtime_ns, outside))  # not the stat object: inputs are many
     found.sort(key=lambda t: t[0])
     ids: dict[str, int] = {}
-    for rel, _, _ in found:
+    for rel, *_ in found:
         i = _strip_suffixes(rel)
         ids[i] = ids.get(i, 0) + 1
     inputs = []
-    for rel, st, outside in found:
+    for rel, size, mtime_ns, outside in found:
         i = _strip_suffixes(rel)
         doc_id = rel if ids[i] > 1 else i  # two files with one stem keep their suffixes
-        inputs.append(InputFile(doc_id, rel, st.st_size, st.st_mtime_ns, outside))
+        inputs.append(InputFile(doc_id, rel, size, mtime_ns, outside))
     inputs.sort(key=lambda f: f.id)
     return inputs, skipped
 

@@ -14,6 +14,7 @@ per-document files are written in place before the manifest part that marks the 
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import json
 import os
@@ -106,6 +107,11 @@ def load_plan(path: str) -> dict[str, Any]:
         return json.load(f)
 
 
+def _shard_plan_path(plan_path: str, shard: int) -> str:
+    """Shard ``shard``'s list of inputs, beside the plan's index (``plan/RUN/00000.json``)."""
+    return os.path.join(os.path.splitext(plan_path)[0], f"{shard:05d}.json")
+
+
 def shard_args_from_plan(path: str) -> list[dict[str, Any]]:
     plan = load_plan(path)
     n = len(plan["shards"])
@@ -135,7 +141,8 @@ class _ShardTask(luigi.Task):
         return {k: getattr(self, k) for k in ("input_dir", "output_dir", "shard", "n_shards", "fingerprint", "plan")}
 
     def inputs(self) -> list[InputFile]:
-        rows = load_plan(self.plan)["shards"][self.shard]["files"]
+        with open(_shard_plan_path(self.plan, self.shard), encoding="utf-8") as f:
+            rows = json.load(f)
         return [InputFile(i, r, s, m, bool(o)) for i, r, s, m, o in rows]
 
     def transform(self, docs: Iterator[Document]) -> Iterator[Document]:
@@ -473,28 +480,35 @@ class CleanAll(luigi.Task):
             size = self.shard_size or auto_shard_size(len(inputs))
             settings = settings_digest()
             _warm()
-            shards = []
+            fingerprints, rows = [], []
             n = (len(inputs) + size - 1) // size
             for k in range(n):
                 part = inputs[k * size : (k + 1) * size]
                 h = hashlib.sha256(settings.encode())
                 for inp in part:
                     h.update(inp.fingerprint().encode("utf-8", "surrogateescape") + b"\n")
-                shards.append({
-                    "fingerprint": h.hexdigest()[:16],
-                    "files": [[i.id, i.relpath, i.size, i.mtime_ns, i.outside] for i in part],
-                })
+                fingerprints.append(h.hexdigest()[:16])
+                rows.append([[i.id, i.relpath, i.size, i.mtime_ns, i.outside] for i in part])
+            n_inputs = len(inputs)
+            del inputs
             prior = prior_fingerprint(str(self.against)) if self.against else ""
-            run_fp = hashlib.sha256(
-                "".join(s["fingerprint"] for s in shards).encode() + settings.encode() + prior.encode()
-            ).hexdigest()[:16]
-            # The plan (which file is in which shard) goes to a file named by its digest, so the
-            # tasks carry a path, not thousands of names, through the scheduler.
+            run_fp = hashlib.sha256("".join(fingerprints).encode() + settings.encode() + prior.encode()).hexdigest()[:16]
+            # The plan goes to files named by its digest: one small index (the shards'
+            # fingerprints), and one file per shard with its inputs, which only that shard's tasks
+            # read. The tasks carry a path, not thousands of names, through the scheduler, and
+            # this process (which forks every task) never holds the whole listing for long.
             plan_path = os.path.join(self.output_dir, STAGES, "plan", f"{run_fp}.json")
             if not os.path.exists(plan_path):
+                for k, part_rows in enumerate(rows):
+                    write_atomic(_shard_plan_path(plan_path, k), json.dumps(part_rows, ensure_ascii=False))
                 write_atomic(plan_path, json.dumps({"input_dir": str(self.input_dir), "output_dir": str(self.output_dir),
-                                                    "shards": shards}, ensure_ascii=False))
-            self._plan_cache = (shard_args_from_plan(plan_path), run_fp, len(inputs), skipped)
+                                                    "shards": [{"fingerprint": fp} for fp in fingerprints]}))
+            del rows
+            gc.collect()
+            args = [{"input_dir": str(self.input_dir), "output_dir": str(self.output_dir), "shard": k,
+                     "n_shards": len(fingerprints), "fingerprint": fp, "plan": plan_path}
+                    for k, fp in enumerate(fingerprints)]
+            self._plan_cache = (args, run_fp, n_inputs, skipped)
         return self._plan_cache
 
     def requires(self):
