@@ -31,6 +31,4 @@ def strip_documents(docs: Iterable[Document], pack_name: str = "vi",
 
 
 def strip_boilerplate(doc: Document, pack_name: str = "vi", disabled: frozenset[str] = frozenset()) -> Document:
-    for d in strip_documents([doc], pack_name, disabled):
-        return d
-    return doc
+    return next(strip_documents([doc], pack_name, disabled))

@@ -368,19 +368,15 @@ class NearDuplicates(_CorpusTask):
             counts = {k: np.load(f[f"{kind}_bands"], mmap_mode="r").shape[1] for k, f in files.items()}
             uniq[f"{kind}_pairs"] = corpus.merge_pairs(band_pairs(f"{kind}_pairs"), corpus.CompactIds(counts))
         # Of each shard's small arrays (ids, dates, offsets, flags), only the rows candidate pairs
-        # touch are kept; signatures stay in their files and are read a batch of pairs at a time.
-        # Memory follows the candidates, not the corpus.
-
-        def para_doc_of(shard, local):
-            with np.load(files[shard]["sigs"]) as z:
-                return z["para_doc"][local]
-
-        need_docs, need_paras = corpus.needed_rows(uniq["doc_pairs"], uniq["para_pairs"], para_doc_of)
+        # touch (and the documents of those paragraphs) are kept; signatures stay in their files
+        # and are read a batch of pairs at a time. Memory follows the candidates, not the corpus.
+        need_docs = corpus.rows_by_shard(uniq["doc_pairs"])
+        need_paras = corpus.rows_by_shard(uniq["para_pairs"])
         shards, sig_paths = {}, {}
         for k, f in files.items():
-            docs_k = need_docs.get(k, np.zeros(0, np.int64))
             paras_k = need_paras.get(k, np.zeros(0, np.int64))
             with np.load(f["sigs"]) as z:
+                docs_k = np.union1d(need_docs.get(k, np.zeros(0, np.int64)), z["para_doc"][paras_k].astype(np.int64))
                 shards[k] = {key: z[key][docs_k if key.startswith("doc_") else paras_k] for key in z.files}
             shards[k]["_doc_rows"], shards[k]["_para_rows"] = docs_k, paras_k
             if "run" in f:

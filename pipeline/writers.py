@@ -61,6 +61,12 @@ def atomic_open(path: str | os.PathLike) -> Iterator[BinaryIO]:
         raise
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:  # os.write may write less than asked
+        view = view[os.write(fd, view):]
+
+
 def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
     """``data`` to ``path`` through a temporary name: plain system calls, as emit writes one
     file per document (the context manager and file object cost as much as the write)."""
@@ -75,9 +81,7 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
         os.makedirs(head, exist_ok=True)
         fd = os.open(tmp, flags, 0o644)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        _write_all(fd, data)
         os.close(fd)
         fd = -1
         os.replace(tmp, path)
@@ -110,9 +114,7 @@ def write_in_place(path: str, data: bytes) -> None:
         os.unlink(path)  # a link where the file goes: replace the link, never write through it
         fd = os.open(path, flags, 0o644)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        _write_all(fd, data)
     finally:
         os.close(fd)
 

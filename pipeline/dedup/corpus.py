@@ -223,8 +223,8 @@ class SignatureFiles:
         return out if out is not None else np.zeros((0, 0), np.uint32)
 
 
-class SignatureArrays(SignatureFiles):
-    """The same, from arrays in memory (tests, small runs)."""
+class SignatureArrays:
+    """``SignatureFiles``' interface over arrays in memory (tests, small runs)."""
 
     def __init__(self, shards: dict[int, dict[str, np.ndarray]]):
         self.shards = shards
@@ -356,20 +356,11 @@ class _Fields:
         return sh[name][int(self._pos(sh, name, int(g) & 0xFFFFFFFF))]
 
 
-def needed_rows(doc_pairs: np.ndarray, para_pairs: np.ndarray, para_doc_of) -> tuple[dict, dict]:
-    """Per shard, the sorted local ids of the documents and paragraphs that candidate pairs
-    touch (a paragraph's document included): all the corpus step needs to read."""
-    def by_shard(gids: np.ndarray) -> dict[int, np.ndarray]:
-        gids = np.unique(gids)
-        shard = gids >> np.int64(32)
-        cuts = np.flatnonzero(np.diff(shard)) + 1
-        return {int(g[0] >> 32): g & np.int64(0xFFFFFFFF) for g in np.split(gids, cuts) if len(g)}
-
-    paras = by_shard(np.asarray(para_pairs, np.int64).reshape(-1))
-    docs = by_shard(np.asarray(doc_pairs, np.int64).reshape(-1))
-    for s, local in paras.items():  # the documents of those paragraphs
-        docs[s] = np.union1d(docs.get(s, np.zeros(0, np.int64)), np.asarray(para_doc_of(s, local), np.int64))
-    return docs, paras
+def rows_by_shard(gids) -> dict[int, np.ndarray]:
+    """Distinct global ids grouped by shard: {shard: sorted local ids}."""
+    gids = np.unique(np.asarray(gids, np.int64).reshape(-1))
+    cuts = np.flatnonzero(np.diff(gids >> np.int64(32))) + 1
+    return {int(g[0] >> 32): g & np.int64(0xFFFFFFFF) for g in np.split(gids, cuts) if len(g)}
 
 
 def decide(shards: dict[int, dict[str, Any]], doc_pairs, para_pairs, settings: DedupSettings,

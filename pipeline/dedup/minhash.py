@@ -56,15 +56,10 @@ class MinHasher:
                 out[rows] = np.minimum.reduceat(hv, starts, axis=1).T
         return out
 
-    def signatures_from_hashes(self, hashes: Sequence[np.ndarray], chunk: int = 64) -> np.ndarray:
-        """Signatures of sets given as uint32 token hashes: what datasketch computes with
-        ``MinHash(hashfunc=int).update_batch(tokens)`` for each set."""
-        lens = np.fromiter((len(h) for h in hashes), np.int64, len(hashes))
-        flat = np.concatenate(hashes) if len(hashes) else np.zeros(0, np.uint32)
-        return self.signatures_from_flat(flat, lens, chunk)
-
     def signatures_from_flat(self, flat: np.ndarray, lens: np.ndarray, block: int = 1 << 16) -> np.ndarray:
-        """As ``signatures_from_hashes``, for sets laid end to end in ``flat`` with sizes ``lens``.
+        """Signatures of sets of uint32 token hashes laid end to end in ``flat`` with sizes
+        ``lens``: what datasketch computes with ``MinHash(hashfunc=int).update_batch(tokens)``
+        for each set.
 
         Works in blocks of at most ``block`` hashes (a num_perm x block matrix, 32 MB at the
         defaults), so memory stays flat whatever the sizes of the sets.

@@ -114,11 +114,6 @@ def _batch_hashes(lines: list[str], min_syllables: int, char_n: int):
     return vals[np.argsort(ids, kind="stable")], sizes, counts
 
 
-def shingle_hashes(text: str, min_syllables: int = 8, char_n: int = 5) -> np.ndarray:
-    """Sorted unique shingle hashes of one line (see ``line_shingle_hashes``)."""
-    return np.unique(line_shingle_hashes([text], min_syllables, char_n)[0])
-
-
 def jaccard(a, b) -> float:
     if isinstance(a, np.ndarray):
         if not len(a) or not len(b):
