@@ -14,6 +14,7 @@ import stat
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from .documents import Document
 from .encoding import NotText, decode
@@ -55,55 +56,113 @@ def _strip_suffixes(relpath: str) -> str:
     return stem
 
 
-def list_inputs(input_dir: str | os.PathLike) -> tuple[list[InputFile], int]:
-    """All input files, sorted by path, with their document ids; and the number skipped."""
+def iter_inputs(input_dir: str | os.PathLike, tally: dict[str, int] | None = None) -> Iterator[InputFile]:
+    """Every input file, in document-id order, as a stream; ``tally["skipped"]`` counts the
+    hidden files and folders, linked folders and special files passed over.
+
+    Each folder is read and sorted on its own (files by the id they give, folders by name plus
+    "/"), which yields ids in global order: every id under an entry starts with that entry's
+    key. Memory is one folder's names at a time, not the whole corpus's listing.
+    """
     root = Path(input_dir)
     if not root.is_dir():
         raise FileNotFoundError(f"input directory not found: {root}")
-    real_root = root.resolve()
-    found: list[tuple[str, int, int, bool]] = []
-    skipped = 0
-    real_prefix = str(real_root).rstrip(os.sep) + os.sep
-    stack = [(str(root), "")]
-    while stack:  # scandir: the kind of each entry comes with the listing, one stat per file
-        folder, prefix = stack.pop()
-        with os.scandir(folder) as entries:  # not kept: the final sort orders everything
-            for entry in entries:
-                if entry.name.startswith("."):
-                    skipped += 1
+    tally = {} if tally is None else tally
+    tally.setdefault("skipped", 0)
+    real_prefix = str(root.resolve()).rstrip(os.sep) + os.sep
+    # A stack, not recursion (the depth is the input's): (folder, its relpath prefix, its entries).
+    stack = [(str(root), "", iter(_sorted_folder(str(root), tally)))]
+    while stack:
+        folder, prefix, entries = stack[-1]
+        item = next(entries, None)
+        if item is None:
+            stack.pop()
+            continue
+        key, name, kind = item
+        path = os.path.join(folder, name)
+        if kind == _DIR:
+            stack.append((path, prefix + name + "/", iter(_sorted_folder(path, tally))))
+            continue
+        try:
+            st = os.stat(path)  # follows symlinks: size of what the link points to
+        except OSError:
+            try:
+                st = os.lstat(path)  # a dangling link: read_document reports it
+            except OSError:
+                tally["skipped"] += 1  # gone since the folder was read
+                continue
+        outside = False
+        if kind == _LINK and stat.S_ISDIR(st.st_mode):  # a linked folder is not followed
+            tally["skipped"] += 1
+            continue
+        if kind == _LINK:
+            outside = not (os.path.realpath(path) + os.sep).startswith(real_prefix)
+        elif not stat.S_ISREG(st.st_mode):
+            tally["skipped"] += 1
+            continue
+        yield InputFile(prefix + key, prefix + name, st.st_size, st.st_mtime_ns, outside)
+
+
+_FILE, _LINK, _DIR = 0, 1, 2
+
+
+def _sorted_folder(folder: str, tally: dict[str, int]) -> list[tuple[str, str, int]]:
+    """One folder's entries as (sort key, name, kind), sorted: a file's key is its id within
+    the folder, a folder's is its name plus "/".
+
+    A file's id is its name without the known suffix, unless that would not be unique in the
+    folder (two files with one stem, or a stem equal to another file's name): then the name.
+    Kept lean (a flat folder of a million files is a million entries here at once)."""
+    names: list[str] = []
+    kinds: list[int] = []
+    with os.scandir(folder) as entries:
+        for e in entries:
+            if e.name.startswith("."):
+                tally["skipped"] += 1
+                continue
+            link = e.is_symlink()
+            names.append(e.name)
+            kinds.append(_LINK if link else _DIR if e.is_dir(follow_symlinks=False) else _FILE)
+    stems = [n if k == _DIR else _strip_suffixes(n) for n, k in zip(names, kinds)]
+    counts: dict[str, int] = {}
+    for stem, k in zip(stems, kinds):
+        if k != _DIR:
+            counts[stem] = counts.get(stem, 0) + 1
+    taken = {n for n, k in zip(names, kinds) if k != _DIR}
+    out = []
+    for i, (name, kind) in enumerate(zip(names, kinds)):
+        if kind == _DIR:
+            out.append((name + "/", name, kind))
+        else:
+            stem = stems[i]
+            unique = counts[stem] == 1 and (stem is name or stem == name or stem not in taken)
+            out.append((stem if unique else name, name, kind))
+    del names, kinds, stems, counts, taken
+    out.sort()
+    return out
+
+
+def count_inputs(input_dir: str | os.PathLike) -> int:
+    """Roughly how many inputs there are (entries that are not hidden and not folders), from
+    the folder listings alone: enough to choose a shard size before the real walk."""
+    n, stack = 0, [str(input_dir)]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for e in entries:
+                if e.name.startswith("."):
                     continue
-                rel = prefix + entry.name
-                link = entry.is_symlink()
-                if not link and entry.is_dir(follow_symlinks=False):
-                    stack.append((entry.path, rel + "/"))
-                    continue
-                try:
-                    st = entry.stat()  # follows symlinks: size of what the link points to
-                except OSError:
-                    st = entry.stat(follow_symlinks=False)
-                outside = False
-                if link and stat.S_ISDIR(st.st_mode):  # a linked folder is not followed
-                    skipped += 1
-                    continue
-                if link:
-                    target = os.path.realpath(entry.path)
-                    outside = not (target + os.sep).startswith(real_prefix)
-                elif not stat.S_ISREG(st.st_mode):
-                    skipped += 1
-                    continue
-                found.append((rel, st.st_size, st.st_mtime_ns, outside))  # not the stat object: inputs are many
-    found.sort(key=lambda t: t[0])
-    ids: dict[str, int] = {}
-    for rel, *_ in found:
-        i = _strip_suffixes(rel)
-        ids[i] = ids.get(i, 0) + 1
-    inputs = []
-    for rel, size, mtime_ns, outside in found:
-        i = _strip_suffixes(rel)
-        doc_id = rel if ids[i] > 1 else i  # two files with one stem keep their suffixes
-        inputs.append(InputFile(doc_id, rel, size, mtime_ns, outside))
-    inputs.sort(key=lambda f: f.id)
-    return inputs, skipped
+                if not e.is_symlink() and e.is_dir(follow_symlinks=False):
+                    stack.append(e.path)
+                else:
+                    n += 1
+    return n
+
+
+def list_inputs(input_dir: str | os.PathLike) -> tuple[list[InputFile], int]:
+    """All input files in id order, and the number skipped (hidden, linked folders, special)."""
+    tally: dict[str, int] = {}
+    inputs = list(iter_inputs(input_dir, tally))
+    return inputs, tally["skipped"]
 
 
 def _read_limited(path: Path, max_bytes: int) -> bytes:
@@ -249,4 +308,4 @@ def read_bytes_document(doc_id: str, data: bytes, source: str = "<bytes>") -> Do
     return doc
 
 
-__all__ = ["InputFile", "list_inputs", "read_document", "read_documents", "read_warc", "read_bytes_document"]
+__all__ = ["InputFile", "count_inputs", "iter_inputs", "list_inputs", "read_document", "read_documents", "read_warc", "read_bytes_document"]

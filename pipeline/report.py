@@ -12,6 +12,8 @@ so the file stays small; the page says when it samples.
 from __future__ import annotations
 
 import html
+import hashlib
+import heapq
 from collections import Counter
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -107,10 +109,8 @@ def _bars(counts: dict[str, int], unit: str) -> str:
     return f'<table style="width:auto"><tbody>{"".join(rows)}</tbody></table>'
 
 
-def _histogram(shares: list[float]) -> str:
-    bins = [0] * 10
-    for s in shares:
-        bins[min(int(s * 10), 9)] += 1
+def _histogram(bins: list[int]) -> str:
+    """Ten bars: how many documents lost 0-10 %, 10-20 %, ... of their text."""
     top = max(bins) or 1
     w, h = 36, 120
     bars = []
@@ -123,33 +123,55 @@ def _histogram(shares: list[float]) -> str:
     return f'<svg width="{10 * (w + 4)}" height="{h + 20}" role="img" aria-label="share removed per document">{"".join(bars)}</svg>'
 
 
+class _Desc:
+    """A string that sorts in reverse: the heap of most-removed documents breaks ties by id."""
+
+    __slots__ = ("s",)
+
+    def __init__(self, s: str):
+        self.s = s
+
+    def __lt__(self, other: "_Desc") -> bool:
+        return self.s > other.s
+
+
 def build_report(open_records: Callable[[], Iterable[dict[str, Any]]], clean_dir: Path, summary: dict[str, Any],
                  title: str = "Cleaning report") -> str:
     """The whole page as a string. ``open_records()`` streams the manifest records; it is read
     twice, so memory holds one number per document, not the manifest."""
-    rows, details_pool, shares = [], [], []
-    n_docs = 0
+    rows, bins = [], [0] * 10
+    n_docs = n_kept = 0
+    # Documents shown side by side: the most removed, then a sample of the rest (the smallest
+    # hashes of their ids: the same on every run). Both kept in bounded heaps, so memory does
+    # not grow with the corpus.
+    top: list[tuple[int, _Desc]] = []
+    sample: list[tuple[int, str, int]] = []
     for rec in open_records():
         n_docs += 1
         removed = sum(len(e["text"]) - len(e["replacement"]) for e in rec["edits"]
                       if e["reason"] not in ("whitespace", "encoding"))
         raw_len = max(rec.get("clean_chars", 0) + removed, 1)
         share = min(max(removed / raw_len, 0.0), 1.0) if rec["status"] != "rejected" else 0.0
-        if rec["status"] != "rejected":
-            shares.append(share)
         reasons = Counter(e["reason"] for e in rec["edits"] if e["reason"] not in ("whitespace", "encoding") and e["text"].strip())
         if len(rows) < MAX_TABLE_ROWS:
             rows.append((rec, removed, share, reasons))
         if rec["status"] != "rejected":
-            details_pool.append((removed, rec["id"]))
-    # Documents shown side by side: the most removed first, then an even spread of the rest.
-    details_pool.sort(key=lambda t: (-t[0], t[1]))
-    head = details_pool[: MAX_DETAILS // 2]
-    rest = details_pool[MAX_DETAILS // 2 :]
-    step = max(1, len(rest) // max(1, MAX_DETAILS - len(head)))
-    chosen_ids = {doc_id for _, doc_id in head + rest[::step][: MAX_DETAILS - len(head)]}
-    removed_of = dict((doc_id, removed) for removed, doc_id in details_pool if doc_id in chosen_ids)
-    chosen = [(removed_of[r["id"]], r["id"], r) for r in open_records() if r["id"] in chosen_ids]
+            n_kept += 1
+            bins[min(int(share * 10), 9)] += 1
+            heapq.heappush(top, (removed, _Desc(rec["id"])))  # the root is the least removed
+            if len(top) > MAX_DETAILS // 2:
+                heapq.heappop(top)
+            h = int.from_bytes(hashlib.blake2b(rec["id"].encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
+            heapq.heappush(sample, (-h, rec["id"], removed))  # the root is the largest hash
+            if len(sample) > MAX_DETAILS:
+                heapq.heappop(sample)
+    removed_of = {d.s: removed for removed, d in top}
+    for _, doc_id, removed in sorted(sample, reverse=True):  # smallest hash first
+        if len(removed_of) >= MAX_DETAILS:
+            break
+        removed_of.setdefault(doc_id, removed)
+    chosen = [(removed_of[r["id"]], r["id"], r) for r in open_records() if r["id"] in removed_of]
+    chosen.sort(key=lambda t: (-t[0], t[1]))  # the most removed first
 
     parts = [f"<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>{_e(title)}</title>",
              f"<meta name=\"viewport\" content=\"width=device-width\"><style>{_CSS}</style></head><body>",
@@ -160,7 +182,7 @@ def build_report(open_records: Callable[[], Iterable[dict[str, Any]]], clean_dir
     parts.append(f'<div id="total-lines"><b>{sum(summary.get("lines_removed", {}).values()):,}</b>lines removed</div></div>')
     parts.append("<h2>Removed lines per reason</h2>" + _bars(summary.get("lines_removed", {}), "lines"))
     parts.append("<h2>Removed characters per reason</h2>" + _bars(summary.get("chars_removed", {}), "chars"))
-    parts.append("<h2>Share of each document removed</h2>" + _histogram(shares))
+    parts.append("<h2>Share of each document removed</h2>" + _histogram(bins))
     sampled = n_docs > len(rows)
     parts.append("<h2>Documents</h2><p class=\"note\">Click a column to sort."
                  + (f" Showing the first {len(rows):,} of {n_docs:,} documents (by id); the manifest has them all." if sampled else "")
@@ -174,8 +196,8 @@ def build_report(open_records: Callable[[], Iterable[dict[str, Any]]], clean_dir
                      f'<td class="n" data-v="{removed}">{removed:,}</td><td class="n" data-v="{share:.4f}">{share:.0%}</td>'
                      f"<td>{_e(rs)}</td><td>{_e(note)}</td></tr>")
     parts.append("</tbody></table>")
-    parts.append(f"<h2>Raw and clean, side by side</h2><p class=\"note\">{len(chosen)} of {len(details_pool):,} documents "
-                 "(the most removed, then a spread of the rest). Struck-through spans were removed; hover for the rule. "
+    parts.append(f"<h2>Raw and clean, side by side</h2><p class=\"note\">{len(chosen)} of {n_kept:,} documents "
+                 "(the most removed, then a sample of the rest). Struck-through spans were removed; hover for the rule. "
                  "Green marks text put in by a repair.</p>")
     key = "".join(f'<span><i style="background:{c}"></i>{_e(r)}</span>' for r, c in _COLORS.items())
     parts.append(f'<div class="key">{key}</div>')

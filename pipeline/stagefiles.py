@@ -13,6 +13,7 @@ document, in order. A corpus then costs its raw size once on disk, not once per 
 from __future__ import annotations
 
 import marshal
+import os
 import sys
 from typing import BinaryIO, Iterable, Iterator
 
@@ -26,10 +27,11 @@ class StageFileError(ValueError):
     pass
 
 
-def write_docs(f: BinaryIO, docs: Iterable[Document], with_raw: bool = True) -> int:
+def write_docs(f: BinaryIO, docs: Iterable[Document], with_raw: bool = True, header: bool = True) -> int:
     """Write ``docs`` to the open binary file ``f`` (without their raw text unless
-    ``with_raw``); returns how many."""
-    f.write(HEADER)
+    ``with_raw``); returns how many. ``header=False`` appends to a file already begun."""
+    if header:
+        f.write(HEADER)
     n = 0
     for d in docs:
         rec = d.to_record()
@@ -44,16 +46,21 @@ def write_docs(f: BinaryIO, docs: Iterable[Document], with_raw: bool = True) -> 
 
 def _records(path: str) -> Iterator[tuple]:
     with open(path, "rb") as f:
+        left = os.fstat(f.fileno()).st_size
         head = f.readline()
         if head != HEADER:
             raise StageFileError(f"{path} was written by another version ({head[:60]!r}); delete work/_stages and rerun")
+        left -= len(head)
         while True:
             size = f.read(8)
             if not size:
                 return
             n = int.from_bytes(size, "little")
+            if len(size) < 8 or n > left - 8:  # checked before reading: a bad length must not allocate
+                raise StageFileError(f"{path} is truncated or damaged; delete it and rerun")
             blob = f.read(n)
-            if len(size) < 8 or len(blob) < n:
+            left -= 8 + n
+            if len(blob) < n:
                 raise StageFileError(f"{path} is truncated; delete it and rerun")
             yield marshal.loads(blob)
 

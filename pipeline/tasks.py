@@ -13,12 +13,15 @@ per-document files are written in place before the manifest part that marks the 
 """
 from __future__ import annotations
 
+import array
 import functools
-import gc
 import hashlib
+import itertools
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -34,9 +37,8 @@ from .provenance import clean_record, manifest_record, tally
 from .report import build_report
 from .stagefiles import VERSION as STAGE_VERSION
 from .stagefiles import read_docs, write_docs
-from .readers import InputFile, list_inputs, read_documents
-from .writers import (atomic_open, concat_files, dumps, loads, safe_child, write_atomic, write_in_place,
-                      write_jsonl_atomic)
+from .readers import InputFile, count_inputs, iter_inputs, read_documents
+from .writers import atomic_open, concat_files, dumps, dumps_bytes, loads, safe_child, write_atomic, write_in_place
 
 STAGES = "_stages"
 
@@ -155,7 +157,8 @@ class _ShardTask(luigi.Task):
         t0 = time.perf_counter()
         with self.output().open("w") as out:
             n = write_docs(out, self.transform(self.source_docs()), with_raw=self.stage == "repair")
-        _progress(f"{self.stage:<7} shard {self.shard + 1}/{self.n_shards}: {n} documents in {time.perf_counter() - t0:.2f} s")
+        _progress(f"{self.stage:<7} shard {self.shard + 1}/{self.n_shards}: {n} documents in {time.perf_counter() - t0:.2f} s, "
+                  f"peak RSS {_peak_mb()} MB")
 
 
 class RepairShard(_ShardTask):
@@ -216,6 +219,8 @@ class SignShard(_ShardTask):
             "sigs": luigi.LocalTarget(self.stage_path(ext="npz"), format=luigi.format.Nop),
             "doc_bands": luigi.LocalTarget(self.stage_path(ext="doc_bands.npy"), format=luigi.format.Nop),
             "para_bands": luigi.LocalTarget(self.stage_path(ext="para_bands.npy"), format=luigi.format.Nop),
+            "doc_band_rows": luigi.LocalTarget(self.stage_path(ext="doc_band_rows.npy"), format=luigi.format.Nop),
+            "para_band_rows": luigi.LocalTarget(self.stage_path(ext="para_band_rows.npy"), format=luigi.format.Nop),
             "doc_sig": luigi.LocalTarget(self.stage_path(ext="doc_sig.npy"), format=luigi.format.Nop),
             "para_sig": luigi.LocalTarget(self.stage_path(ext="para_sig.npy"), format=luigi.format.Nop),
         }
@@ -228,10 +233,18 @@ class SignShard(_ShardTask):
         t0 = time.perf_counter()
         st = dedup_settings()
         out = self.output()
-        docs = list(read_docs(self.input()["docs"].path, raw_from=self.input()["raw"].path))  # one shard: bounded
-        arrays = corpus.sign_documents(docs, st, MinHasher(st.num_perm))  # drops nearby repeats too
+        hasher = MinHasher(st.num_perm)
+        parts = []
+        docs = read_docs(self.input()["docs"].path, raw_from=self.input()["raw"].path)
         with out["docs"].open("w") as f:
-            write_docs(f, docs, with_raw=False)
+            # In batches: numpy's cost is per call, so a batch is large, but a shard's texts
+            # are never all in memory at once, whatever the shard size.
+            while batch := list(itertools.islice(docs, SIGN_BATCH)):
+                parts.append(corpus.sign_documents(batch, st, hasher))  # drops nearby repeats too
+                write_docs(f, batch, with_raw=False, header=not parts[:-1])
+        arrays = corpus.concat_signed(parts or [corpus.sign_documents([], st, hasher)])
+        corpus.sort_bands(arrays)
+        del parts
         # Bands and signatures in .npy files of their own: a band task maps one row, and the
         # corpus step maps only the signature rows it compares.
         for key in SIDE_ARRAYS:
@@ -244,7 +257,9 @@ class SignShard(_ShardTask):
 
 
 INDEX = "index"
-SIDE_ARRAYS = ("doc_bands", "para_bands", "doc_sig", "para_sig")  # .npy files beside a shard's .npz
+SIGN_BATCH = 500  # documents signed at a time
+# .npy files beside a shard's .npz: band hashes sorted, with their rows; signatures
+SIDE_ARRAYS = ("doc_bands", "para_bands", "doc_band_rows", "para_band_rows", "doc_sig", "para_sig")
 
 
 def prior_index(against: str) -> list[dict[str, Any]]:
@@ -314,17 +329,9 @@ class BandBuckets(_CorpusTask):
     def run(self):
         import numpy as np
 
-        pairs = {}
         files = self.sign_files()
-        for kind in ("doc", "para"):
-            cols = []
-            for f in files:
-                bands = np.load(f[f"{kind}_bands"], mmap_mode="r")
-                if bands.shape[0] <= self.band:
-                    raise ValueError(f"{f[f'{kind}_bands']} has {bands.shape[0]} bands; the settings differ from that run's")
-                col = np.asarray(bands[self.band])
-                cols.append((corpus.gid(f["shard"], np.arange(len(col))), col))
-            pairs[kind] = corpus.band_candidates(cols)
+        pairs = {kind: corpus.band_candidates_ranged([(f["shard"], f[f"{kind}_bands"], f[f"{kind}_band_rows"]) for f in files],
+                                                     self.band) for kind in ("doc", "para")}
         with self.output().open("w") as f:
             np.savez(f, doc_pairs=pairs["doc"], para_pairs=pairs["para"])
         if self.band == 0:
@@ -426,28 +433,30 @@ class EmitShard(_ShardTask):
             decisions = loads(f.read())
         clean_dir = os.path.join(self.output_dir, "clean")
         extracted_dir = os.path.join(self.output_dir, "extracted")
-        manifest, cleaned = [], []
-        for doc in read_docs(self.input()["docs"]["docs"].path, raw_from=self.input()["raw"].path):
-            corpus.apply_decision(doc, decisions.get(doc.id), c.dedup_action)
-            chain.finish_document(doc, repeat_window=0)  # repeats went in SignShard
-            clean = doc.text if doc.status != "rejected" else None
-            raw_path = digest = None
-            if clean is not None:
-                data = clean.encode("utf-8")  # once, for the file and its digest
-                digest = hashlib.sha256(data).hexdigest()
-                # Per-document files are written in place: the manifest part, renamed into
-                # place last, is what marks this shard done; a rerun rewrites them all.
-                write_in_place(safe_child(clean_dir, doc.id, ".txt"), data)
-                if doc.info.get("input") == "html" or doc.encoding != "utf-8":  # raw is not the file as is
-                    raw_path = f"extracted/{doc.id}.txt"
-                    write_in_place(safe_child(extracted_dir, doc.id, ".txt"), doc.raw.encode("utf-8"))
-            manifest.append(manifest_record(doc, clean, raw_path, digest))
-            if doc.status == "ok":
-                cleaned.append(clean_record(doc, clean))
-        # clean.jsonl part first: the manifest part marks the shard as done.
-        write_jsonl_atomic(self.output()["clean"].path, cleaned)
-        write_jsonl_atomic(self.output()["manifest"].path, manifest)
-        _progress(f"emit    shard {self.shard + 1}/{self.n_shards}: {len(manifest)} documents in {time.perf_counter() - t0:.2f} s")
+        n = 0
+        # Streamed to both part files (memory: one document); the clean part is renamed into
+        # place first, the manifest part last: it is what marks the shard done.
+        with atomic_open(self.output()["manifest"].path) as manifest, atomic_open(self.output()["clean"].path) as cleaned:
+            for doc in read_docs(self.input()["docs"]["docs"].path, raw_from=self.input()["raw"].path):
+                corpus.apply_decision(doc, decisions.get(doc.id), c.dedup_action)
+                chain.finish_document(doc, repeat_window=0)  # repeats went in SignShard
+                clean = doc.text if doc.status != "rejected" else None
+                raw_path = digest = None
+                if clean is not None:
+                    data = clean.encode("utf-8")  # once, for the file and its digest
+                    digest = hashlib.sha256(data).hexdigest()
+                    # Per-document files are written in place: the manifest part, renamed into
+                    # place last, is what marks this shard done; a rerun rewrites them all.
+                    write_in_place(safe_child(clean_dir, doc.id, ".txt"), data)
+                    if doc.info.get("input") == "html" or doc.encoding != "utf-8":  # raw is not the file as is
+                        raw_path = f"extracted/{doc.id}.txt"
+                        write_in_place(safe_child(extracted_dir, doc.id, ".txt"), doc.raw.encode("utf-8"))
+                manifest.write(dumps_bytes(manifest_record(doc, clean, raw_path, digest)) + b"\n")
+                if doc.status == "ok":
+                    cleaned.write(dumps_bytes(clean_record(doc, clean)) + b"\n")
+                n += 1
+        _progress(f"emit    shard {self.shard + 1}/{self.n_shards}: {n} documents in {time.perf_counter() - t0:.2f} s, "
+                  f"peak RSS {_peak_mb()} MB")
 
 
 def auto_shard_size(n_inputs: int, smallest: int = 2000, most_shards: int = 64, largest: int = 10_000) -> int:
@@ -457,6 +466,59 @@ def auto_shard_size(n_inputs: int, smallest: int = 2000, most_shards: int = 64, 
     with 50 shards; on the 19.7k corpus with two workers, shards of 2,000 ran 10 % faster
     than shards of 1,000), so large corpora get larger shards; a shard's memory caps the size."""
     return max(smallest, min(largest, -(-n_inputs // most_shards)))
+
+
+def write_plan(input_dir: str, output_dir: str, shard_size: int, settings: str, prior: str) -> tuple[str, list[str], int, int]:
+    """List the inputs into shards and write the run's plan: one file per shard with its inputs
+    (read only by that shard's tasks) and a small index of the shards' fingerprints, named by
+    the run's digest. Returns (plan path, fingerprints, inputs, skipped).
+
+    The listing streams in id order and each shard's file is written as soon as it is full;
+    the folder is renamed into place once the digest (of every fingerprint) is known.
+    """
+    size = shard_size or auto_shard_size(count_inputs(input_dir))
+    tally: dict[str, int] = {}
+    stream = iter_inputs(input_dir, tally)
+    plans = os.path.join(output_dir, STAGES, "plan")
+    os.makedirs(plans, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=".listing-", dir=plans)
+    fingerprints, n_inputs = [], 0
+    try:
+        while part := list(itertools.islice(stream, size)):
+            h = hashlib.sha256(settings.encode())
+            for inp in part:
+                h.update(inp.fingerprint().encode("utf-8", "surrogateescape") + b"\n")
+            rows = [[i.id, i.relpath, i.size, i.mtime_ns, i.outside] for i in part]
+            with open(os.path.join(tmp, f"{len(fingerprints):05d}.json"), "w", encoding="utf-8") as f:
+                f.write(json.dumps(rows, ensure_ascii=False))
+            fingerprints.append(h.hexdigest()[:16])
+            n_inputs += len(part)
+        run_fp = hashlib.sha256("".join(fingerprints).encode() + settings.encode() + prior.encode()).hexdigest()[:16]
+        plan_path = os.path.join(plans, f"{run_fp}.json")
+        if not os.path.exists(plan_path):
+            try:
+                os.rename(tmp, os.path.splitext(plan_path)[0])
+            except OSError:  # a process sharing this output dir listed the same inputs first
+                if not os.path.isdir(os.path.splitext(plan_path)[0]):
+                    raise
+            write_atomic(plan_path, json.dumps({"input_dir": input_dir, "output_dir": output_dir,
+                                                "shards": [{"fingerprint": fp} for fp in fingerprints]}))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return plan_path, fingerprints, n_inputs, tally["skipped"]
+
+
+def _in_child(fn, *args):
+    """``fn(*args)`` in a forked process, where the platform has fork: the memory it takes
+    (a folder of a million names is hundreds of MB) goes back to the system when it ends,
+    instead of staying in the scheduling process that every task is forked from."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return fn(*args)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        return pool.submit(fn, *args).result()
 
 
 class CleanAll(luigi.Task):
@@ -472,38 +534,17 @@ class CleanAll(luigi.Task):
         if getattr(self, "_plan_cache", None) is None:
             if self.shard_size < 0:
                 raise ValueError("--shard-size must be 0 (automatic) or a number of documents")
-            inputs, skipped = list_inputs(self.input_dir)
-            size = self.shard_size or auto_shard_size(len(inputs))
+            if not os.path.isdir(self.input_dir):
+                raise FileNotFoundError(f"input directory not found: {self.input_dir}")
             settings = settings_digest()
-            _warm()
-            fingerprints, rows = [], []
-            n = (len(inputs) + size - 1) // size
-            for k in range(n):
-                part = inputs[k * size : (k + 1) * size]
-                h = hashlib.sha256(settings.encode())
-                for inp in part:
-                    h.update(inp.fingerprint().encode("utf-8", "surrogateescape") + b"\n")
-                fingerprints.append(h.hexdigest()[:16])
-                rows.append([[i.id, i.relpath, i.size, i.mtime_ns, i.outside] for i in part])
-            n_inputs = len(inputs)
-            del inputs
             prior = prior_fingerprint(str(self.against)) if self.against else ""
-            run_fp = hashlib.sha256("".join(fingerprints).encode() + settings.encode() + prior.encode()).hexdigest()[:16]
-            # The plan goes to files named by its digest: one small index (the shards'
-            # fingerprints), and one file per shard with its inputs, which only that shard's tasks
-            # read. The tasks carry a path, not thousands of names, through the scheduler, and
-            # this process (which forks every task) never holds the whole listing for long.
-            plan_path = os.path.join(self.output_dir, STAGES, "plan", f"{run_fp}.json")
-            if not os.path.exists(plan_path):
-                for k, part_rows in enumerate(rows):
-                    write_atomic(_shard_plan_path(plan_path, k), json.dumps(part_rows, ensure_ascii=False))
-                write_atomic(plan_path, json.dumps({"input_dir": str(self.input_dir), "output_dir": str(self.output_dir),
-                                                    "shards": [{"fingerprint": fp} for fp in fingerprints]}))
-            del rows
-            gc.collect()
+            plan_path, fingerprints, n_inputs, skipped = _in_child(
+                write_plan, str(self.input_dir), str(self.output_dir), self.shard_size, settings, prior)
+            _warm()
             args = [{"input_dir": str(self.input_dir), "output_dir": str(self.output_dir), "shard": k,
                      "n_shards": len(fingerprints), "fingerprint": fp, "plan": plan_path}
                     for k, fp in enumerate(fingerprints)]
+            run_fp = os.path.splitext(os.path.basename(plan_path))[0]
             self._plan_cache = (args, run_fp, n_inputs, skipped)
         return self._plan_cache
 
@@ -520,6 +561,7 @@ class CleanAll(luigi.Task):
         return self.output().exists() and (out / "manifest.jsonl").exists() and (out / "clean.jsonl").exists()
 
     def run(self):
+        t0 = time.perf_counter()
         shards, run_fp, n_inputs, skipped = self._plan()
         out = Path(self.output_dir)
         parts = self.input()
@@ -530,17 +572,20 @@ class CleanAll(luigi.Task):
                 for line in f:
                     yield loads(line)
 
-        keep_ids: set[str] = set()
+        keep = array.array("Q")  # hashes of the ids kept: 8 bytes a document, not a set of strings
 
         def noting_kept():  # one pass serves the totals and the list of documents kept
             for r in records():
                 if r["status"] != "rejected":
-                    keep_ids.add(r["id"])
+                    keep.append(_id_hash(r["id"]))
                 yield r
 
         summary = tally(noting_kept())
-        _remove_stale(out / "clean", keep_ids)
-        _remove_stale(out / "extracted", keep_ids)
+        import numpy as np
+
+        keep_sorted = np.sort(np.frombuffer(keep, dtype=np.uint64))
+        _remove_stale(out / "clean", keep_sorted)
+        _remove_stale(out / "extracted", keep_sorted)
         summary["skipped_hidden"] = skipped
         write_atomic(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
         write_atomic(out / "report.html", build_report(records, out / "clean", summary))
@@ -548,6 +593,7 @@ class CleanAll(luigi.Task):
         _prune_stages(out / STAGES, {s["fingerprint"] for s in shards} | {run_fp})
         with self.output().open("w") as f:
             f.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+        _progress(f"merge   corpus: {summary['documents']} documents in {time.perf_counter() - t0:.2f} s, peak RSS {_peak_mb()} MB")
         print(format_summary(summary, self.output_dir), flush=True)
 
 
@@ -574,11 +620,29 @@ def _write_index(folder: Path, sign_outputs: list[dict]) -> None:
             p.unlink()
 
 
-def _remove_stale(folder: Path, keep_ids: set[str]) -> None:
-    """Drop clean/extracted files of documents no longer in the input, and temporary files a
-    killed writer left (never trusted). One scandir walk: this folder holds a file per document."""
+def _id_hash(doc_id: str) -> int:
+    return int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
+
+def _remove_stale(folder: Path, keep_sorted) -> None:
+    """Drop clean/extracted files of documents no longer in the input (their ids' hashes are not
+    in ``keep_sorted``), and temporary files a killed writer left (never trusted). One scandir
+    walk, files checked a batch at a time: this folder holds a file per document."""
+    import numpy as np
+
     if not folder.is_dir():
         return
+    batch: list[tuple[str, int]] = []
+
+    def check():
+        hashes = np.fromiter((h for _, h in batch), dtype=np.uint64, count=len(batch))
+        at = np.minimum(np.searchsorted(keep_sorted, hashes), max(len(keep_sorted) - 1, 0))
+        kept = keep_sorted[at] == hashes if len(keep_sorted) else np.zeros(len(batch), dtype=bool)
+        for (path, _), k in zip(batch, kept.tolist()):
+            if not k:
+                os.unlink(path)
+        batch.clear()
+
     stack = [(str(folder), "")]
     while stack:
         path, prefix = stack.pop()
@@ -588,8 +652,12 @@ def _remove_stale(folder: Path, keep_ids: set[str]) -> None:
                     stack.append((e.path, prefix + e.name + "/"))
                 elif e.name.startswith(".") and e.name.endswith(".tmp"):
                     os.unlink(e.path)
-                elif e.name.endswith(".txt") and prefix + e.name[: -len(".txt")] not in keep_ids:
-                    os.unlink(e.path)
+                elif e.name.endswith(".txt"):
+                    batch.append((e.path, _id_hash(prefix + e.name[: -len(".txt")])))
+                    if len(batch) >= 8192:
+                        check()
+    if batch:
+        check()
 
 
 def _prune_stages(stages: Path, live: set[str]) -> None:

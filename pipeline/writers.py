@@ -119,13 +119,6 @@ def write_in_place(path: str, data: bytes) -> None:
         os.close(fd)
 
 
-def write_jsonl_atomic(path: str | os.PathLike, records: Iterable[Any]) -> int:
-    """One JSON object a line, written atomically (bytes all the way: no decode, no encode)."""
-    parts = [dumps_bytes(r) for r in records]
-    write_atomic(path, b"".join(p + b"\n" for p in parts))
-    return len(parts)
-
-
 @functools.lru_cache(maxsize=1024)
 def _real_dir(path: str) -> str:
     return os.path.realpath(path)

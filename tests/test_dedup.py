@@ -9,6 +9,7 @@ import xxhash
 from datasketch import MinHash
 
 from conftest import run_cleanall
+from pipeline.dedup import corpus
 from pipeline.dedup.minhash import MinHasher, lsh_params, permutations
 from pipeline.dedup.shingles import line_shingle_hashes, shingles
 
@@ -171,3 +172,24 @@ def test_a_new_batch_is_deduplicated_against_an_earlier_run(planted, tmp_path):
     assert recs["0_again"]["duplicate_of"]["id"] == "a_original" and recs["0_again"]["duplicate_of"]["run"] == str(first)
     e = [e for e in recs["new"]["edits"] if e["reason"] == "duplicate"][0]
     assert e["duplicate_of"]["id"] == "doc2" and e["duplicate_of"]["run"] == str(first)
+
+
+def test_band_pairs_a_range_at_a_time_equal_one_pass(tmp_path):
+    rng = np.random.default_rng(7)
+    sources, columns = [], []
+    for shard in range(5):
+        n = int(rng.integers(0, 400))
+        bands = rng.integers(0, 1 << 63, size=(3, n), dtype=np.uint64) * np.uint64(2)
+        bands[:, ::7] = np.uint64(1 << 62)  # a large bucket across shards
+        bands[:, 1::11] = bands[:, : len(bands[0, 1::11])]  # and collisions inside a shard
+        arrays = {"doc_bands": bands, "para_bands": bands[:, :0]}
+        columns.append((corpus.gid(shard, np.arange(n)), bands[1].copy()))
+        corpus.sort_bands(arrays)
+        paths = (tmp_path / f"{shard}.h.npy", tmp_path / f"{shard}.r.npy")
+        np.save(paths[0], arrays["doc_bands"])
+        np.save(paths[1], arrays["doc_band_rows"])
+        sources.append((shard, str(paths[0]), str(paths[1])))
+    whole = corpus.band_candidates(columns)
+    assert len(whole) > 100
+    for max_items in (1 << 19, 200, 17):
+        assert np.array_equal(corpus.band_candidates_ranged(sources, 1, max_items), whole)

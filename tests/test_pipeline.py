@@ -122,3 +122,53 @@ def test_automatic_shard_size_bounds_the_number_of_tasks():
     assert auto_shard_size(5) == 2000 and auto_shard_size(19_721) == 2000  # small corpora: 2,000 a shard
     assert auto_shard_size(200_000) == 3125  # 64 shards
     assert auto_shard_size(10_000_000) == 10_000  # capped: a shard's memory stays bounded
+
+
+def test_a_removed_input_loses_its_clean_file_and_nothing_else(corpus, tmp_path):
+    out = tmp_path / "out"
+    (corpus / "sub").mkdir()
+    shutil.copy(sorted(corpus.glob("*.txt"))[0], corpus / "sub" / "nested.txt")
+    run_cleanall(corpus, out)
+    kept = sorted(p.relative_to(out / "clean").as_posix() for p in (out / "clean").rglob("*.txt"))
+    gone = sorted(corpus.glob("*.txt"))[1]
+    gone.unlink()
+    (corpus / "sub" / "nested.txt").unlink()
+    run_cleanall(corpus, out)
+    after = sorted(p.relative_to(out / "clean").as_posix() for p in (out / "clean").rglob("*.txt"))
+    assert after == [k for k in kept if k not in (gone.name, "sub/nested.txt")]
+    assert {r["id"] for r in _manifest(out)} == {k[: -len(".txt")] for k in after}
+
+
+def test_inputs_stream_in_id_order_with_unique_ids(tmp_path):
+    from pipeline.readers import count_inputs, iter_inputs
+
+    names = ["a-b.txt", "a.txt", "a.html", "a.b.txt", "a/x.txt", "a/b/y.htm", "a/b.txt", "a-b/c.md", "a b.txt",
+             "Ä.txt", "z/10.txt", "z/2.txt", "README", "README.md", "n.txt.md", "n.txt", ".hidden", ".dir/x.txt"]
+    for n in names:
+        (tmp_path / n).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / n).write_text("x", encoding="utf-8")
+    tally = {}
+    got = list(iter_inputs(tmp_path, tally))
+    ids = [i.id for i in got]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids) == len(names) - 2
+    assert tally["skipped"] == 2 and count_inputs(tmp_path) == len(names) - 2
+    by_path = {i.relpath: i.id for i in got}
+    assert by_path["a/x.txt"] == "a/x" and by_path["a-b.txt"] == "a-b" and by_path["a b.txt"] == "a b"
+    assert by_path["a.txt"] == "a.txt" and by_path["a.html"] == "a.html"  # one stem, two files: names kept
+    assert by_path["README"] == "README" and by_path["README.md"] == "README.md"
+    assert by_path["n.txt.md"] == "n.txt.md"  # its stem is another file's name
+
+
+def test_a_damaged_stage_file_is_refused_with_a_clear_error(tmp_path):
+    from pipeline.readers import read_bytes_document
+    from pipeline.stagefiles import StageFileError, read_docs, write_docs
+
+    path = tmp_path / "00000-x.docs"
+    with open(path, "wb") as f:
+        write_docs(f, [read_bytes_document("a", "Một dòng.\n".encode())])
+    data = bytearray(path.read_bytes())
+    head = data.index(b"\n") + 1
+    data[head : head + 8] = (1 << 60).to_bytes(8, "little")  # a length no file holds
+    path.write_bytes(bytes(data))
+    with pytest.raises(StageFileError, match="truncated or damaged"):
+        list(read_docs(str(path)))

@@ -120,6 +120,20 @@ def sign_documents(docs: Iterable[Document], settings: DedupSettings, hasher: Mi
     }
 
 
+def concat_signed(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """``sign_documents`` outputs of consecutive batches as one shard's arrays."""
+    if len(parts) == 1:
+        return parts[0]
+    out = {}
+    for key in parts[0]:
+        arrs = [p[key] for p in parts]
+        if key == "para_doc":  # document rows are numbered within each batch
+            starts = np.cumsum([0] + [len(p["doc_ids"]) for p in parts[:-1]])
+            arrs = [a + s for a, s in zip(arrs, starts)]
+        out[key] = np.concatenate(arrs, axis=1 if key.endswith("_bands") else 0)
+    return out
+
+
 def _drop_repeats(doc: Document, et, texts, cur, flat, offs, line_sig, lo: int, hi: int, settings: DedupSettings):
     """Nearby repeated lines go first (reusing the hashes and signatures just computed); the
     surviving lines' offsets shift by what was removed before them."""
@@ -177,6 +191,47 @@ def band_candidates(columns: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
     first_of = np.repeat(starts, np.diff(np.concatenate((starts, [len(h)]))))
     members = np.flatnonzero(np.concatenate(([False], same)))
     return np.stack([i[first_of[members]], i[members]], axis=1)
+
+
+def sort_bands(arrays: dict[str, np.ndarray]) -> None:
+    """Each band's hashes sorted (``*_bands``), with the rows they belong to (``*_band_rows``):
+    a band task can then take one slice of hash values from every shard at a time."""
+    for kind in ("doc", "para"):
+        bands = arrays[f"{kind}_bands"]
+        order = np.argsort(bands, axis=1, kind="stable")
+        arrays[f"{kind}_bands"] = np.take_along_axis(bands, order, axis=1)
+        arrays[f"{kind}_band_rows"] = order.astype(np.uint32)
+
+
+def band_candidates_ranged(sources: list[tuple[int, str, str]], band: int, max_items: int = 1 << 19) -> np.ndarray:
+    """``band_candidates`` over every shard's sorted band files [(shard, hashes .npy, rows .npy)],
+    a range of hash values at a time: equal hashes fall in one range, so the pairs (and their
+    order) are the same as from one pass over everything, and memory holds about
+    ``max_items`` items, however large the corpus."""
+    sizes = [np.load(h, mmap_mode="r").shape[1] for _, h, _ in sources]
+    n_ranges = max(1, -(-sum(sizes) // max_items))
+    # Hash values are uniform over 64 bits: equal-width ranges hold about equal numbers of items.
+    bounds = [0] + [(k << 64) // n_ranges for k in range(1, n_ranges)]
+    cuts = []
+    for _, h, _ in sources:  # where each range starts in each shard (binary search on the file)
+        hashes = np.load(h, mmap_mode="r")
+        if hashes.shape[0] <= band:
+            raise ValueError(f"{h} has {hashes.shape[0]} bands; the settings differ from that run's")
+        row = hashes[band]
+        cuts.append(np.append(np.searchsorted(row, np.asarray(bounds, dtype=np.uint64)), row.shape[0]))
+        del hashes, row
+    out = []
+    for r in range(n_ranges):
+        cols = []
+        for (shard, h, rows), cut in zip(sources, cuts):
+            lo, hi = int(cut[r]), int(cut[r + 1])
+            if hi > lo:  # copies of the slices: the maps close, no file pages stay counted
+                col = np.array(np.load(h, mmap_mode="r")[band, lo:hi])
+                local = np.array(np.load(rows, mmap_mode="r")[band, lo:hi], dtype=np.int64)
+                cols.append((gid(shard, local), col))
+        if cols:
+            out.append(band_candidates(cols))
+    return np.concatenate(out) if out else np.zeros((0, 2), dtype=np.int64)
 
 
 def gid(shard: int, local: np.ndarray | int):
