@@ -6,8 +6,8 @@ side by side with every removed span highlighted (the rule shows on hover). No n
 CDN: styles and the few lines of script are inline. Every byte of document text is escaped.
 
 On a large corpus the table lists at most ``MAX_TABLE_ROWS`` documents and the side-by-side
-views at most ``MAX_DETAILS`` (the documents with the most removed, then a spread of the rest),
-so the file stays small; the page says when it samples.
+views at most ``MAX_DETAILS`` (the documents with the most removed, then a sample of the rest
+picked by a hash of the id), so the file stays small; the page says when it samples.
 """
 from __future__ import annotations
 

@@ -245,8 +245,8 @@ class SignShard(_ShardTask):
         arrays = corpus.concat_signed(parts or [corpus.sign_documents([], st, hasher)])
         corpus.sort_bands(arrays)
         del parts
-        # Bands and signatures in .npy files of their own: a band task maps one row, and the
-        # corpus step maps only the signature rows it compares.
+        # Bands and signatures in .npy files of their own: a band task reads one range of one
+        # band at a time, and the corpus step maps only the signature rows it compares.
         for key in SIDE_ARRAYS:
             with out[key].open("w") as f:
                 np.save(f, arrays.pop(key))
