@@ -12,13 +12,12 @@ picked by a hash of the id), so the file stays small; the page says when it samp
 from __future__ import annotations
 
 import html
-import hashlib
 import heapq
 from collections import Counter
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .provenance import raw_from_clean
+from .provenance import id_hash, raw_from_clean
 
 MAX_TABLE_ROWS = 2000
 MAX_DETAILS = 100
@@ -161,7 +160,7 @@ def build_report(open_records: Callable[[], Iterable[dict[str, Any]]], clean_dir
             heapq.heappush(top, (removed, _Desc(rec["id"])))  # the root is the least removed
             if len(top) > MAX_DETAILS // 2:
                 heapq.heappop(top)
-            h = int.from_bytes(hashlib.blake2b(rec["id"].encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
+            h = id_hash(rec["id"])
             heapq.heappush(sample, (-h, rec["id"], removed))  # the root is the largest hash
             if len(sample) > MAX_DETAILS:
                 heapq.heappop(sample)

@@ -33,7 +33,7 @@ from . import chain
 from .boilerplate import strip_documents
 from .dedup import corpus
 from .documents import Document
-from .provenance import clean_record, manifest_record, tally
+from .provenance import clean_record, id_hash, manifest_record, tally
 from .report import build_report
 from .stagefiles import VERSION as STAGE_VERSION
 from .stagefiles import read_docs, write_docs
@@ -577,7 +577,7 @@ class CleanAll(luigi.Task):
         def noting_kept():  # one pass serves the totals and the list of documents kept
             for r in records():
                 if r["status"] != "rejected":
-                    keep.append(_id_hash(r["id"]))
+                    keep.append(id_hash(r["id"]))
                 yield r
 
         summary = tally(noting_kept())
@@ -620,10 +620,6 @@ def _write_index(folder: Path, sign_outputs: list[dict]) -> None:
             p.unlink()
 
 
-def _id_hash(doc_id: str) -> int:
-    return int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
-
-
 def _remove_stale(folder: Path, keep_sorted) -> None:
     """Drop clean/extracted files of documents no longer in the input (their ids' hashes are not
     in ``keep_sorted``), and temporary files a killed writer left (never trusted). One scandir
@@ -653,7 +649,7 @@ def _remove_stale(folder: Path, keep_sorted) -> None:
                 elif e.name.startswith(".") and e.name.endswith(".tmp"):
                     os.unlink(e.path)
                 elif e.name.endswith(".txt"):
-                    batch.append((e.path, _id_hash(prefix + e.name[: -len(".txt")])))
+                    batch.append((e.path, id_hash(prefix + e.name[: -len(".txt")])))
                     if len(batch) >= 8192:
                         check()
     if batch:
