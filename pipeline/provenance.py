@@ -13,10 +13,10 @@ LAYOUT_REASONS = {"whitespace", "encoding"}
 INLINE_REASONS = {"metadata_header", "agency_prefix", "editor_note", "end_marker", "caption_credit"}
 
 
-
 def id_hash(doc_id: str) -> int:
     """A document id as 8 bytes: for sets and samples of ids that must not grow with the corpus."""
     return int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
 
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
