@@ -97,3 +97,15 @@ def tally(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "chars_removed": dict(sorted(chars.items())),
         "edits": dict(sorted(edits.items())),
     }
+
+
+def merge_tallies(parts: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The ``tally`` of a corpus from the tallies of its shards."""
+    out: dict[str, Any] = {"documents": 0, "ok": 0, "duplicate": 0, "rejected": 0}
+    counts: dict[str, Counter] = {"lines_removed": Counter(), "chars_removed": Counter(), "edits": Counter()}
+    for p in parts:
+        for k in out:
+            out[k] += p[k]
+        for k, c in counts.items():
+            c.update(p[k])
+    return {**out, **{k: dict(sorted(c.items())) for k, c in counts.items()}}

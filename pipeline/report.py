@@ -15,7 +15,7 @@ import html
 import heapq
 from collections import Counter
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from .provenance import id_hash, raw_from_clean
 
@@ -134,43 +134,117 @@ class _Desc:
         return self.s > other.s
 
 
-def build_report(open_records: Callable[[], Iterable[dict[str, Any]]], clean_dir: Path, summary: dict[str, Any],
-                 title: str = "Cleaning report") -> str:
-    """The whole page as a string. ``open_records()`` streams the manifest records; it is read
-    twice, so memory holds one number per document, not the manifest."""
-    rows, bins = [], [0] * 10
-    n_docs = n_kept = 0
-    # Documents shown side by side: the most removed, then a sample of the rest (the smallest
-    # hashes of their ids: the same on every run). Both kept in bounded heaps, so memory does
-    # not grow with the corpus.
-    top: list[tuple[int, _Desc]] = []
-    sample: list[tuple[int, str, int]] = []
-    for rec in open_records():
-        n_docs += 1
+class ReportStats:
+    """What the report needs from the manifest, gathered one record at a time.
+
+    Each EmitShard gathers its own shard's and the corpus step merges them in shard order, so
+    the manifest is never read back. Everything is bounded: the first ``MAX_TABLE_ROWS`` rows,
+    the documents with the most removed and a sample of the rest (the smallest hashes of their
+    ids), each in a heap, and the full records of only the documents those heaps hold. Both
+    heaps order by a total order, so merged partials choose exactly what one pass would.
+    """
+
+    def __init__(self) -> None:
+        self.n_docs = self.n_kept = 0
+        self.bins = [0] * 10
+        self.rows: list[list] = []  # [id, status, encoding, removed, share, reasons, note]
+        self.top: list[tuple[int, _Desc]] = []  # the root is the least removed
+        self.sample: list[tuple[int, str, int]] = []  # (-id hash, id, removed): the root is the largest hash
+        self.records: dict[str, dict[str, Any]] = {}  # the full records of documents in a heap
+
+    def add(self, rec: dict[str, Any]) -> None:
+        self.n_docs += 1
         removed = sum(len(e["text"]) - len(e["replacement"]) for e in rec["edits"]
                       if e["reason"] not in ("whitespace", "encoding"))
         raw_len = max(rec.get("clean_chars", 0) + removed, 1)
         share = min(max(removed / raw_len, 0.0), 1.0) if rec["status"] != "rejected" else 0.0
-        reasons = Counter(e["reason"] for e in rec["edits"] if e["reason"] not in ("whitespace", "encoding") and e["text"].strip())
-        if len(rows) < MAX_TABLE_ROWS:
-            rows.append((rec, removed, share, reasons))
+        if len(self.rows) < MAX_TABLE_ROWS:
+            reasons = Counter(e["reason"] for e in rec["edits"]
+                              if e["reason"] not in ("whitespace", "encoding") and e["text"].strip())
+            note = rec.get("error") or (rec.get("duplicate_of") or {}).get("id", "")
+            self.rows.append([rec["id"], rec["status"], rec["encoding"], removed, share,
+                              ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())), note])
         if rec["status"] != "rejected":
-            n_kept += 1
-            bins[min(int(share * 10), 9)] += 1
-            heapq.heappush(top, (removed, _Desc(rec["id"])))  # the root is the least removed
-            if len(top) > MAX_DETAILS // 2:
-                heapq.heappop(top)
-            h = id_hash(rec["id"])
-            heapq.heappush(sample, (-h, rec["id"], removed))  # the root is the largest hash
-            if len(sample) > MAX_DETAILS:
-                heapq.heappop(sample)
-    removed_of = {d.s: removed for removed, d in top}
-    for _, doc_id, removed in sorted(sample, reverse=True):  # smallest hash first
-        if len(removed_of) >= MAX_DETAILS:
-            break
-        removed_of.setdefault(doc_id, removed)
-    chosen = [(removed_of[r["id"]], r["id"], r) for r in open_records() if r["id"] in removed_of]
-    chosen.sort(key=lambda t: (-t[0], t[1]))  # the most removed first
+            self.n_kept += 1
+            self.bins[min(int(share * 10), 9)] += 1
+            self._offer(rec["id"], removed, rec)
+
+    def _offer(self, doc_id: str, removed: int, rec: dict[str, Any]) -> None:
+        kept = False
+        entry = (removed, _Desc(doc_id))
+        if len(self.top) < MAX_DETAILS // 2:
+            heapq.heappush(self.top, entry)
+            kept = True
+        elif self.top[0] < entry:
+            heapq.heapreplace(self.top, entry)
+            kept = True
+        h = (-id_hash(doc_id), doc_id, removed)
+        if len(self.sample) < MAX_DETAILS:
+            heapq.heappush(self.sample, h)
+            kept = True
+        elif self.sample[0] < h:
+            heapq.heapreplace(self.sample, h)
+            kept = True
+        if kept:
+            self.records[doc_id] = rec
+            if len(self.records) > 4 * MAX_DETAILS:
+                self._prune()
+
+    def _prune(self) -> None:
+        held = {d.s for _, d in self.top} | {doc_id for _, doc_id, _ in self.sample}
+        self.records = {k: v for k, v in self.records.items() if k in held}
+
+    def merge(self, other: "ReportStats") -> None:
+        """Add the stats of the shard that follows this one."""
+        self.n_docs += other.n_docs
+        self.n_kept += other.n_kept
+        self.bins = [a + b for a, b in zip(self.bins, other.bins)]
+        self.rows.extend(other.rows[: MAX_TABLE_ROWS - len(self.rows)])
+        held = {d.s: removed for removed, d in other.top}
+        held.update((doc_id, removed) for _, doc_id, removed in other.sample)
+        for doc_id, removed in held.items():
+            self._offer(doc_id, removed, other.records[doc_id])
+        self._prune()
+
+    def to_json(self) -> dict[str, Any]:
+        self._prune()
+        return {"n_docs": self.n_docs, "n_kept": self.n_kept, "bins": self.bins, "rows": self.rows,
+                "top": [[removed, d.s] for removed, d in self.top],
+                "sample": [[doc_id, removed] for _, doc_id, removed in self.sample], "records": self.records}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "ReportStats":
+        st = cls()
+        st.n_docs, st.n_kept, st.bins, st.rows, st.records = d["n_docs"], d["n_kept"], d["bins"], d["rows"], d["records"]
+        st.top = [(removed, _Desc(doc_id)) for removed, doc_id in d["top"]]
+        st.sample = [(-id_hash(doc_id), doc_id, removed) for doc_id, removed in d["sample"]]
+        heapq.heapify(st.top)
+        heapq.heapify(st.sample)
+        return st
+
+    def chosen(self) -> list[tuple[int, str, dict[str, Any]]]:
+        """The documents shown side by side: the most removed, then the sample, most removed first."""
+        removed_of = {d.s: removed for removed, d in self.top}
+        for _, doc_id, removed in sorted(self.sample, reverse=True):  # smallest hash first
+            if len(removed_of) >= MAX_DETAILS:
+                break
+            removed_of.setdefault(doc_id, removed)
+        out = [(removed, doc_id, self.records[doc_id]) for doc_id, removed in removed_of.items()]
+        out.sort(key=lambda t: (-t[0], t[1]))
+        return out
+
+
+def report_stats(records: Iterable[dict[str, Any]]) -> ReportStats:
+    st = ReportStats()
+    for rec in records:
+        st.add(rec)
+    return st
+
+
+def build_report(stats: ReportStats, clean_dir: Path, summary: dict[str, Any], title: str = "Cleaning report") -> str:
+    """The whole page as a string, from the gathered ``stats`` and the corpus ``summary``."""
+    rows, n_docs, n_kept, bins = stats.rows, stats.n_docs, stats.n_kept, stats.bins
+    chosen = stats.chosen()
 
     parts = [f"<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>{_e(title)}</title>",
              f"<meta name=\"viewport\" content=\"width=device-width\"><style>{_CSS}</style></head><body>",
@@ -188,10 +262,8 @@ def build_report(open_records: Callable[[], Iterable[dict[str, Any]]], clean_dir
                  + "</p>")
     parts.append('<table class="sortable" id="docs"><thead><tr><th>id</th><th>status</th><th>encoding</th>'
                  '<th>removed chars</th><th>share removed</th><th>reasons</th><th>error / duplicate of</th></tr></thead><tbody>')
-    for rec, removed, share, reasons in rows:
-        note = rec.get("error") or (rec.get("duplicate_of") or {}).get("id", "")
-        rs = ", ".join(f"{k} {v}" for k, v in sorted(reasons.items()))
-        parts.append(f"<tr><td>{_e(rec['id'])}</td><td>{_e(rec['status'])}</td><td>{_e(rec['encoding'])}</td>"
+    for doc_id, status, encoding, removed, share, rs, note in rows:
+        parts.append(f"<tr><td>{_e(doc_id)}</td><td>{_e(status)}</td><td>{_e(encoding)}</td>"
                      f'<td class="n" data-v="{removed}">{removed:,}</td><td class="n" data-v="{share:.4f}">{share:.0%}</td>'
                      f"<td>{_e(rs)}</td><td>{_e(note)}</td></tr>")
     parts.append("</tbody></table>")

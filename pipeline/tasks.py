@@ -33,8 +33,8 @@ from . import chain
 from .boilerplate import strip_documents
 from .dedup import corpus
 from .documents import Document
-from .provenance import clean_record, id_hash, manifest_record, tally
-from .report import build_report
+from .provenance import clean_record, id_hash, manifest_record, merge_tallies, tally
+from .report import ReportStats, build_report
 from .stagefiles import VERSION as STAGE_VERSION
 from .stagefiles import read_docs, write_docs
 from .readers import InputFile, count_inputs, iter_inputs, read_documents
@@ -404,7 +404,8 @@ class NearDuplicates(_CorpusTask):
 
 
 class EmitShard(_ShardTask):
-    """Final edits, clean texts under clean/, and this shard's manifest and clean.jsonl lines."""
+    """Final edits, clean texts under clean/, this shard's manifest and clean.jsonl lines, and
+    its share of the totals and the report (so the corpus step never reads the manifest back)."""
 
     stage = "emit"
     dedup_fingerprint = luigi.Parameter()
@@ -424,6 +425,7 @@ class EmitShard(_ShardTask):
         return {
             "manifest": luigi.LocalTarget(self.stage_path(ext="manifest.jsonl"), format=luigi.format.UTF8),
             "clean": luigi.LocalTarget(self.stage_path(ext="clean.jsonl"), format=luigi.format.UTF8),
+            "stats": luigi.LocalTarget(self.stage_path(ext="stats.json"), format=luigi.format.Nop),
         }
 
     def run(self):
@@ -433,9 +435,12 @@ class EmitShard(_ShardTask):
             decisions = loads(f.read())
         clean_dir = os.path.join(self.output_dir, "clean")
         extracted_dir = os.path.join(self.output_dir, "extracted")
+        records: list[dict[str, Any]] = []  # this shard's manifest records, for the totals (dropped in batches)
+        stats = ReportStats()
+        totals, kept = [], array.array("Q")
         n = 0
-        # Streamed to both part files (memory: one document); the clean part is renamed into
-        # place first, the manifest part last: it is what marks the shard done.
+        # Streamed to the part files (memory: a batch of records); the clean part and the stats
+        # are renamed into place first, the manifest part last: it is what marks the shard done.
         with atomic_open(self.output()["manifest"].path) as manifest, atomic_open(self.output()["clean"].path) as cleaned:
             for doc in read_docs(self.input()["docs"]["docs"].path, raw_from=self.input()["raw"].path):
                 corpus.apply_decision(doc, decisions.get(doc.id), c.dedup_action)
@@ -451,10 +456,20 @@ class EmitShard(_ShardTask):
                     if doc.info.get("input") == "html" or doc.encoding != "utf-8":  # raw is not the file as is
                         raw_path = f"extracted/{doc.id}.txt"
                         write_in_place(safe_child(extracted_dir, doc.id, ".txt"), doc.raw.encode("utf-8"))
-                manifest.write(dumps_bytes(manifest_record(doc, clean, raw_path, digest)) + b"\n")
+                    kept.append(id_hash(doc.id))
+                rec = manifest_record(doc, clean, raw_path, digest)
+                manifest.write(dumps_bytes(rec) + b"\n")
                 if doc.status == "ok":
                     cleaned.write(dumps_bytes(clean_record(doc, clean)) + b"\n")
+                stats.add(rec)
+                records.append(rec)
+                if len(records) >= 512:
+                    totals.append(tally(records))
+                    records.clear()
                 n += 1
+            totals.append(tally(records))
+            write_atomic(self.output()["stats"].path, dumps_bytes(
+                {"tally": merge_tallies(totals), "report": stats.to_json(), "kept": kept.tolist()}))
         _progress(f"emit    shard {self.shard + 1}/{self.n_shards}: {n} documents in {time.perf_counter() - t0:.2f} s, "
                   f"peak RSS {_peak_mb()} MB")
 
@@ -567,20 +582,16 @@ class CleanAll(luigi.Task):
         parts = self.input()
         concat_files([p["clean"].path for p in parts], out / "clean.jsonl")
         concat_files([p["manifest"].path for p in parts], out / "manifest.jsonl")
-        def records():  # streamed: the manifest is never held in memory
-            with open(out / "manifest.jsonl", "rb") as f:
-                for line in f:
-                    yield loads(line)
-
-        keep = array.array("Q")  # hashes of the ids kept: 8 bytes a document, not a set of strings
-
-        def noting_kept():  # one pass serves the totals and the list of documents kept
-            for r in records():
-                if r["status"] != "rejected":
-                    keep.append(id_hash(r["id"]))
-                yield r
-
-        summary = tally(noting_kept())
+        # The shards' totals, report stats and kept ids, merged in shard order: one small file
+        # per shard, read one at a time; the manifest itself is not read back.
+        totals, report, keep = [], ReportStats(), array.array("Q")
+        for p in parts:
+            with open(p["stats"].path, "rb") as f:
+                st = loads(f.read())
+            totals.append(st["tally"])
+            report.merge(ReportStats.from_json(st["report"]))
+            keep.extend(st["kept"])
+        summary = merge_tallies(totals)
         import numpy as np
 
         keep_sorted = np.sort(np.frombuffer(keep, dtype=np.uint64))
@@ -588,7 +599,7 @@ class CleanAll(luigi.Task):
         _remove_stale(out / "extracted", keep_sorted)
         summary["skipped_hidden"] = skipped
         write_atomic(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-        write_atomic(out / "report.html", build_report(records, out / "clean", summary))
+        write_atomic(out / "report.html", build_report(report, out / "clean", summary))
         _write_index(out / INDEX, [SignShard(**s).output() for s in shards])
         _prune_stages(out / STAGES, {s["fingerprint"] for s in shards} | {run_fp})
         with self.output().open("w") as f:

@@ -172,3 +172,32 @@ def test_a_damaged_stage_file_is_refused_with_a_clear_error(tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(StageFileError, match="truncated or damaged"):
         list(read_docs(str(path)))
+
+
+def test_report_and_totals_merged_from_shards_equal_one_pass(tmp_path, fixtures, monkeypatch):
+    """Each shard gathers its share of the report; merged in any split, the page and the totals
+    are what one pass over the manifest gives, also when the corpus outgrows the page's bounds."""
+    from pipeline import report
+    from pipeline.provenance import merge_tallies, tally
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for p in list((fixtures / "seeds").glob("*.txt")) + list((fixtures / "dev" / "raw").glob("*.txt")):
+        shutil.copy(p, src / p.name)
+    out = tmp_path / "out"
+    run_cleanall(src, out)
+    recs = _manifest(out)
+    monkeypatch.setattr(report, "MAX_TABLE_ROWS", 10)
+    monkeypatch.setattr(report, "MAX_DETAILS", 6)  # 35 documents: the heaps must drop most
+    summary = tally(recs)
+    one = report.report_stats(recs)
+    page = report.build_report(one, out / "clean", summary)
+    table = page.split('id="docs"')[1].split("</table>")[0]
+    assert page.count("<details") == 6 and table.count("<tr><td>") == 10
+    for size in (1, 2, 7, 34):
+        merged = report.ReportStats()
+        parts = [recs[i : i + size] for i in range(0, len(recs), size)]
+        for part in parts:  # through JSON, as the shards' stats files go
+            merged.merge(report.ReportStats.from_json(json.loads(json.dumps(report.report_stats(part).to_json()))))
+        assert report.build_report(merged, out / "clean", summary) == page
+        assert merge_tallies(tally(p) for p in parts) == summary
