@@ -165,6 +165,10 @@ class RepairShard(_ShardTask):
     """Read and decode each input (or extract it, for HTML), then repair its encoding."""
 
     stage = "repair"
+    # Stage by stage: every repair, then every strip, then every signature. The corpus step
+    # waits for the last signature, so what counts is that the last ones end together: with
+    # a shard's whole chain left to the end, one worker sat idle for most of a chain.
+    priority = 3
 
     def requires(self):
         return []
@@ -182,6 +186,7 @@ class StripShard(_ShardTask):
     """Related-news, caption and page-furniture removal with the rule pack."""
 
     stage = "strip"
+    priority = 2
 
     def requires(self):
         return RepairShard(**self.shard_args())
@@ -209,6 +214,7 @@ class SignShard(_ShardTask):
     LSH band hashes (one pass over the shingles serves both)."""
 
     stage = "sign"
+    priority = 1
 
     def requires(self):
         return {"docs": StripShard(**self.shard_args()), "raw": RepairShard(**self.shard_args())}
@@ -523,17 +529,24 @@ def write_plan(input_dir: str, output_dir: str, shard_size: int, settings: str, 
     return plan_path, fingerprints, n_inputs, tally["skipped"]
 
 
-def _in_child(fn, *args):
+def _in_child(fn, *args, meanwhile=None):
     """``fn(*args)`` in a forked process, where the platform has fork: the memory it takes
     (a folder of a million names is hundreds of MB) goes back to the system when it ends,
-    instead of staying in the scheduling process that every task is forked from."""
+    instead of staying in the scheduling process that every task is forked from.
+    ``meanwhile()`` runs here while the child works."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     if "fork" not in multiprocessing.get_all_start_methods():
-        return fn(*args)
+        result = fn(*args)
+        if meanwhile:
+            meanwhile()
+        return result
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-        return pool.submit(fn, *args).result()
+        future = pool.submit(fn, *args)
+        if meanwhile:
+            meanwhile()
+        return future.result()
 
 
 class CleanAll(luigi.Task):
@@ -554,8 +567,7 @@ class CleanAll(luigi.Task):
             settings = settings_digest()
             prior = prior_fingerprint(str(self.against)) if self.against else ""
             plan_path, fingerprints, n_inputs, skipped = _in_child(
-                write_plan, str(self.input_dir), str(self.output_dir), self.shard_size, settings, prior)
-            _warm()
+                write_plan, str(self.input_dir), str(self.output_dir), self.shard_size, settings, prior, meanwhile=_warm)
             args = [{"input_dir": str(self.input_dir), "output_dir": str(self.output_dir), "shard": k,
                      "n_shards": len(fingerprints), "fingerprint": fp, "plan": plan_path}
                     for k, fp in enumerate(fingerprints)]

@@ -181,9 +181,15 @@ def band_candidates(columns: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
     hashes = np.concatenate([c[1] for c in columns])
     if len(ids) < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    order = np.lexsort((ids, hashes))  # by hash, then by id: deterministic buckets
+    # By hash, then by id: deterministic buckets. Columns come sorted by hash, with ids rising
+    # within a hash and from column to column, so a stable sort by hash alone (a merge of
+    # sorted runs) gives that order; lexsort, 7x slower here, only when it does not.
+    order = np.argsort(hashes, kind="stable")
     h, i = hashes[order], ids[order]
     same = h[1:] == h[:-1]
+    if (same & (i[1:] < i[:-1])).any():
+        order = np.lexsort((ids, hashes))
+        h, i = hashes[order], ids[order]
     if not same.any():
         return np.zeros((0, 2), dtype=np.int64)
     # star: pair every bucket member with the bucket's first (smallest id) item
