@@ -80,14 +80,16 @@ def sign_documents(docs: Iterable[Document], settings: DedupSettings, hasher: Mi
         alive = list(range(lo, hi))
         if settings.repeat_window:
             alive, cur, et = _drop_repeats(doc, et, texts, cur, flat, offs, line_sig, lo, hi, settings)
-        to_raw = et.mapper()
+        to_raw = None
         for k, (start, end) in zip(alive, cur):
             if lens[k] == 0:
                 continue  # nothing to compare (no word characters)
             para_lines.append(k)
             para_doc.append(d)
-            para_cur.append((start, end))
-            para_raw.append((to_raw(start, True), to_raw(end, False)))
+            if syllables[k] >= settings.min_words:  # only these are compared across documents
+                to_raw = to_raw or et.mapper()
+                para_cur.append((start, end))
+                para_raw.append((to_raw(start, True), to_raw(end, False)))
     rows = np.asarray(para_lines, dtype=np.int64)
     psig = line_sig[rows]
     para_words = syllables[rows]  # Vietnamese words are syllables
@@ -101,6 +103,10 @@ def sign_documents(docs: Iterable[Document], settings: DedupSettings, hasher: Mi
         doc_size[owners] = np.add.reduceat(lens[rows], first)
         dsig[owners] = np.minimum.reduceat(psig, first, axis=0)  # the union's signature is the minimum of the parts'
         has_text[owners] = True
+    # Short paragraphs count in their document's signature but are never compared across
+    # documents: they get no rows, so no band bucket pairs them (nor hides a pair behind them).
+    compare = para_words >= settings.min_words
+    pdoc, psig, para_words = pdoc[compare], psig[compare], para_words[compare]
     return {
         "doc_ids": np.asarray(doc_ids, dtype=str),
         "doc_dates": np.asarray(doc_dates, dtype=str),
