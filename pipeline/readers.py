@@ -56,9 +56,14 @@ def _strip_suffixes(relpath: str) -> str:
     return stem
 
 
-def iter_inputs(input_dir: str | os.PathLike, tally: dict[str, int] | None = None) -> Iterator[InputFile]:
+MAX_UNREADABLE_LISTED = 100
+
+
+def iter_inputs(input_dir: str | os.PathLike, tally: dict | None = None) -> Iterator[InputFile]:
     """Every input file, in document-id order, as a stream; ``tally["skipped"]`` counts the
-    hidden files and folders, linked folders and special files passed over.
+    hidden files and folders, linked folders and special files passed over, and
+    ``tally["unreadable"]`` the folders that could not be listed (``tally["unreadable_paths"]``
+    names the first ``MAX_UNREADABLE_LISTED``): the run goes on without them and says so.
 
     Each folder is read and sorted on its own (files by the id they give, folders by name plus
     "/"), which yields ids in global order: every id under an entry starts with that entry's
@@ -69,9 +74,15 @@ def iter_inputs(input_dir: str | os.PathLike, tally: dict[str, int] | None = Non
         raise FileNotFoundError(f"input directory not found: {root}")
     tally = {} if tally is None else tally
     tally.setdefault("skipped", 0)
+    tally.setdefault("unreadable", 0)
+    tally.setdefault("unreadable_paths", [])
     real_prefix = str(root.resolve()).rstrip(os.sep) + os.sep
+    try:
+        top = _sorted_folder(str(root), tally)
+    except OSError as e:
+        raise PermissionError(f"input directory cannot be read: {root} ({e.strerror or e})") from e
     # A stack, not recursion (the depth is the input's): (folder, its relpath prefix, its entries).
-    stack = [(str(root), "", iter(_sorted_folder(str(root), tally)))]
+    stack = [(str(root), "", iter(top))]
     while stack:
         folder, prefix, entries = stack[-1]
         item = next(entries, None)
@@ -81,7 +92,14 @@ def iter_inputs(input_dir: str | os.PathLike, tally: dict[str, int] | None = Non
         key, name, kind = item
         path = os.path.join(folder, name)
         if kind == _DIR:
-            stack.append((path, prefix + name + "/", iter(_sorted_folder(path, tally))))
+            try:
+                listing = _sorted_folder(path, tally)
+            except OSError:  # no permission, or gone: counted and named in the summary
+                tally["unreadable"] += 1
+                if len(tally["unreadable_paths"]) < MAX_UNREADABLE_LISTED:
+                    tally["unreadable_paths"].append(prefix + name + "/")
+                continue
+            stack.append((path, prefix + name + "/", iter(listing)))
             continue
         try:
             st = os.stat(path)  # follows symlinks: size of what the link points to
@@ -147,20 +165,23 @@ def count_inputs(input_dir: str | os.PathLike) -> int:
     the folder listings alone: enough to choose a shard size before the real walk."""
     n, stack = 0, [str(input_dir)]
     while stack:
-        with os.scandir(stack.pop()) as entries:
-            for e in entries:
-                if e.name.startswith("."):
-                    continue
-                if not e.is_symlink() and e.is_dir(follow_symlinks=False):
-                    stack.append(e.path)
-                else:
-                    n += 1
+        try:
+            with os.scandir(stack.pop()) as entries:
+                for e in entries:
+                    if e.name.startswith("."):
+                        continue
+                    if not e.is_symlink() and e.is_dir(follow_symlinks=False):
+                        stack.append(e.path)
+                    else:
+                        n += 1
+        except OSError:
+            continue  # iter_inputs reports the folders it cannot read
     return n
 
 
 def list_inputs(input_dir: str | os.PathLike) -> tuple[list[InputFile], int]:
     """All input files in id order, and the number skipped (hidden, linked folders, special)."""
-    tally: dict[str, int] = {}
+    tally: dict = {}
     inputs = list(iter_inputs(input_dir, tally))
     return inputs, tally["skipped"]
 

@@ -496,16 +496,16 @@ def auto_shard_size(n_inputs: int, smallest: int = 2000, most_shards: int = 64, 
     return max(smallest, min(largest, -(-n_inputs // most_shards)))
 
 
-def write_plan(input_dir: str, output_dir: str, shard_size: int, settings: str, prior: str) -> tuple[str, list[str], int, int]:
+def write_plan(input_dir: str, output_dir: str, shard_size: int, settings: str, prior: str) -> tuple[str, list[str], int, dict]:
     """List the inputs into shards and write the run's plan: one file per shard with its inputs
     (read only by that shard's tasks) and a small index of the shards' fingerprints, named by
-    the run's digest. Returns (plan path, fingerprints, inputs, skipped).
+    the run's digest. Returns (plan path, fingerprints, inputs, what the listing passed over).
 
     The listing streams in id order and each shard's file is written as soon as it is full;
     the folder is renamed into place once the digest (of every fingerprint) is known.
     """
     size = shard_size or auto_shard_size(count_inputs(input_dir))
-    tally: dict[str, int] = {}
+    tally: dict[str, Any] = {}
     stream = iter_inputs(input_dir, tally)
     plans = os.path.join(output_dir, STAGES, "plan")
     os.makedirs(plans, exist_ok=True)
@@ -533,7 +533,9 @@ def write_plan(input_dir: str, output_dir: str, shard_size: int, settings: str, 
                                                 "shards": [{"fingerprint": fp} for fp in fingerprints]}))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return plan_path, fingerprints, n_inputs, tally["skipped"]
+    passed_over = {"skipped_entries": tally["skipped"], "unreadable_folders": tally["unreadable"],
+                   "unreadable_paths": tally["unreadable_paths"]}
+    return plan_path, fingerprints, n_inputs, passed_over
 
 
 def _in_child(fn, *args, meanwhile=None):
@@ -573,13 +575,13 @@ class CleanAll(luigi.Task):
                 raise FileNotFoundError(f"input directory not found: {self.input_dir}")
             settings = settings_digest()
             prior = prior_fingerprint(str(self.against)) if self.against else ""
-            plan_path, fingerprints, n_inputs, skipped = _in_child(
+            plan_path, fingerprints, n_inputs, passed_over = _in_child(
                 write_plan, str(self.input_dir), str(self.output_dir), self.shard_size, settings, prior, meanwhile=_warm)
             args = [{"input_dir": str(self.input_dir), "output_dir": str(self.output_dir), "shard": k,
                      "n_shards": len(fingerprints), "fingerprint": fp, "plan": plan_path}
                     for k, fp in enumerate(fingerprints)]
             run_fp = os.path.splitext(os.path.basename(plan_path))[0]
-            self._plan_cache = (args, run_fp, n_inputs, skipped)
+            self._plan_cache = (args, run_fp, n_inputs, passed_over)
         return self._plan_cache
 
     def requires(self):
@@ -596,7 +598,7 @@ class CleanAll(luigi.Task):
 
     def run(self):
         t0 = time.perf_counter()
-        shards, run_fp, n_inputs, skipped = self._plan()
+        shards, run_fp, n_inputs, passed_over = self._plan()
         out = Path(self.output_dir)
         parts = self.input()
         concat_files([p["clean"].path for p in parts], out / "clean.jsonl")
@@ -616,7 +618,7 @@ class CleanAll(luigi.Task):
         keep_sorted = np.sort(np.frombuffer(keep, dtype=np.uint64))
         _remove_stale(out / "clean", keep_sorted)
         _remove_stale(out / "extracted", keep_sorted)
-        summary["skipped_hidden"] = skipped
+        summary.update(passed_over)  # entries that are not documents, and folders that could not be read
         write_atomic(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
         write_atomic(out / "report.html", build_report(report, out / "clean", summary))
         _write_index(out / INDEX, [SignShard(**s).output() for s in shards])
@@ -713,7 +715,11 @@ def format_summary(s: dict[str, Any], output_dir: str) -> str:
     inline = {r: n for r, n in s["edits"].items() if r not in s["lines_removed"] and r not in ("whitespace",)}
     if inline:
         lines.append("In-line edits: " + ", ".join(f"{r} {n}" for r, n in sorted(inline.items())))
-    if s.get("skipped_hidden"):
-        lines.append(f"Skipped {s['skipped_hidden']} hidden files or folders (names starting with '.').")
+    if s.get("skipped_entries"):
+        lines.append(f"Skipped {s['skipped_entries']} entries that are not documents "
+                     "(hidden names starting with '.', linked folders, special files).")
+    if s.get("unreadable_folders"):
+        shown = ", ".join(s["unreadable_paths"][:5]) + (" ..." if s["unreadable_folders"] > 5 else "")
+        lines.append(f"WARNING: could not read {s['unreadable_folders']} folders; their files are not in this run: {shown}")
     lines.append(f"Manifest: {output_dir}/manifest.jsonl   Texts: {output_dir}/clean/   Training set: {output_dir}/clean.jsonl")
     return "\n".join(lines)

@@ -201,3 +201,31 @@ def test_report_and_totals_merged_from_shards_equal_one_pass(tmp_path, fixtures,
             merged.merge(report.ReportStats.from_json(json.loads(json.dumps(report.report_stats(part).to_json()))))
         assert report.build_report(merged, out / "clean", summary) == page
         assert merge_tallies(tally(p) for p in parts) == summary
+
+
+def test_an_unreadable_folder_is_reported_and_the_rest_is_cleaned(tmp_path, monkeypatch):
+    """A folder the run may not list (permissions, a vanished mount) does not stop the run;
+    the summary counts and names it, so nothing is lost silently."""
+    from pipeline import readers
+    from pipeline.tasks import format_summary
+
+    for n in ("a.txt", "locked/x.txt", "locked/y.txt", "open/z.txt"):
+        (tmp_path / n).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / n).write_text("Một dòng văn bản.\n", encoding="utf-8")
+    real_scandir = os.scandir
+
+    def scandir(path):  # as for a folder with mode 000 (tests may run as root, who can read it)
+        if os.path.basename(str(path)) == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(readers.os, "scandir", scandir)
+    tally = {}
+    assert [i.id for i in readers.iter_inputs(tmp_path, tally)] == ["a", "open/z"]
+    assert tally["unreadable"] == 1 and tally["unreadable_paths"] == ["locked/"]
+    assert readers.count_inputs(tmp_path) == 2
+    summary = {"documents": 2, "ok": 2, "duplicate": 0, "rejected": 0, "lines_removed": {}, "edits": {},
+               "skipped_entries": 0, "unreadable_folders": 1, "unreadable_paths": ["locked/"]}
+    assert "WARNING: could not read 1 folders; their files are not in this run: locked/" in format_summary(summary, "out")
+    with pytest.raises(PermissionError, match="input directory cannot be read"):
+        list(readers.iter_inputs(tmp_path / "locked"))
