@@ -54,6 +54,7 @@ class LineRule:
     pattern: re.Pattern
     max_words: int | None = None
     at_end: bool = False
+    requires: tuple[str, ...] = ()  # literals, one of which every match contains (a cheap prefilter)
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class Pack:
     long_words: int
     heading_max_words: int
     lines: tuple[LineRule, ...]
-    any_line: re.Pattern  # all line rules in one alternation: most lines match none, cheaply
+    any_line: re.Pattern  # the line rules without `requires` in one alternation: most lines match none, cheaply
     blocks: tuple[LineRule, ...]
     inline: tuple[InlineRule, ...]
     caption: dict[str, Any]
@@ -102,7 +103,7 @@ def load_pack(name: str = "vi") -> Pack:
         if "trailing" in r:
             pat = f"(?:{pat}){r['trailing']}"
         return LineRule(r["id"], r["reason"], _compile(pat, r.get("ignore_case", False)),
-                        r.get("max_words"), r.get("at_end", False))
+                        r.get("max_words"), r.get("at_end", False), tuple(r.get("requires", ())))
 
     cap = cfg.get("caption", {})
     lines = tuple(line_rule(r) for r in cfg.get("line", []))
@@ -117,7 +118,7 @@ def load_pack(name: str = "vi") -> Pack:
         long_words=p.get("long_paragraph_words", 30),
         heading_max_words=p.get("heading_max_words", 12),
         lines=lines,
-        any_line=_union(lines),
+        any_line=_union([r for r in lines if not r.requires]),
         blocks=blocks,
         inline=tuple(
             InlineRule(r["id"], r["reason"], r["where"], _compile(r["pattern"], r.get("ignore_case", False)),
@@ -287,9 +288,13 @@ def _inline_cuts(content: list[Line], pack: Pack, text: str, found: Findings) ->
         if rule.requires and not any(lit in text for lit in rule.requires):
             continue  # no line can pass the prefilter: one search of the document, not of each line
         targets = {"doc_start": [first], "lead": lead}.get(rule.where, content)
+        req = rule.requires
         for ln in targets:
+            # The whole line first (no slice): a literal absent from it is absent from the segment.
+            if req and not (req[0] in ln.raw if len(req) == 1 else any(lit in ln.raw for lit in req)):
+                continue
             seg = ln.raw[ln.lo : ln.hi]
-            if rule.requires and not any(lit in seg for lit in rule.requires):
+            if req and not any(lit in seg for lit in req):
                 continue
             # line_end rules look at the tail only: anchored at $, they never need more
             base = max(0, len(seg) - _TAIL) if rule.where == "line_end" else 0
@@ -365,13 +370,19 @@ def _tail_start(body: list[Line], pack: Pack) -> int:
 
 def _line_rules(body: list[Line], pack: Pack) -> None:
     tail = _tail_start(body, pack)
+    with_requires = [r for r in pack.lines if r.requires]
     for k, ln in enumerate(body):
         if ln.reason:
             continue
         t = ln.text
-        if not pack.any_line.fullmatch(t):
+        # A rule with `requires` is tried only on lines holding one of its literals; the rest
+        # are screened together by one alternation.
+        gated = [r for r in with_requires if any(lit in t for lit in r.requires)] if with_requires else ()
+        if not gated and not pack.any_line.fullmatch(t):
             continue
         for rule in pack.lines:
+            if rule.requires and rule not in gated:
+                continue
             if rule.max_words is not None and ln.words > rule.max_words:
                 continue
             if rule.at_end and k < tail:
@@ -406,7 +417,12 @@ def _captions(body: list[Line], pack: Pack, title: Line | None) -> None:
     for ln in free:
         t = ln.text
         tail = max(0, len(t) - _TAIL)
-        m = pack.caption_credit.search(t, tail) if not lits or any(x in t[tail:] for x in lits) else None
+        end = t[tail:] if tail else t
+        m = None
+        for x in lits or ("",):  # a credit holds one of these literals: the search only then
+            if x in end:
+                m = pack.caption_credit.search(t, tail)
+                break
         if m and len(words(t[: m.start()])) <= 45:
             ln.reason, ln.rule = "caption", "photo_credit"
         elif ln.words <= 45 and pack.caption_opening.search(t):
