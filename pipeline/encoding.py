@@ -253,6 +253,8 @@ _ZERO_WIDTH = "\u200b\ufeff"
 _SPACE_MAP = {ord(c): " " for c in _ODD_SPACES} | {ord(c): None for c in _ZERO_WIDTH}
 _SPACE_RE = re.compile("[" + _ODD_SPACES + "]+|[" + _ZERO_WIDTH + "]+")
 _ANY_SPACE = _ODD_SPACES + _ZERO_WIDTH
+# ftfy's trigger characters and the spaces to fix, in one class: one scan of a document.
+_DOC_GATE = re.compile(_FTFY_CHARS.pattern[:-1] + "".join(re.escape(c) for c in _ANY_SPACE) + "]")
 _BREAK_RE = re.compile("\r\n|\r|\u2028|\u2029|\n")
 
 
@@ -337,12 +339,11 @@ def repair_ops(text: str) -> list[Op]:
 def _lines_need_nothing(text: str) -> bool:
     """True when no line of ``text`` needs ftfy, NFC or a space fix: three or four scans of
     the whole document instead of as many per line (most documents need nothing)."""
-    if _ftfy_triggered(text):
-        return False
+    if _DOC_GATE.search(text) is not None or ("&" in text and HTML_ENTITY_RE.search(text) is not None):
+        return False  # one of ftfy's trigger characters, an entity, or an odd space
     if text.isascii():
         return True
-    return (_BAD_SEARCH_DOC(text) is None and unicodedata.is_normalized("NFC", text)
-            and not any(c in text for c in _ANY_SPACE))
+    return _BAD_SEARCH_DOC(text) is None and unicodedata.is_normalized("NFC", text)
 
 
 _ODD_BREAK_RE = re.compile("\r\n?|\u2028|\u2029")
