@@ -487,12 +487,13 @@ class EmitShard(_ShardTask):
                   f"peak RSS {_peak_mb()} MB")
 
 
-def auto_shard_size(n_inputs: int, smallest: int = 2000, most_shards: int = 64, largest: int = 10_000) -> int:
-    """Documents per shard when none is given. Luigi's scheduler and its fork per task cost
-    time that grows with the number of tasks (measured: with 200 shards of 1,000 on 200k
-    documents, the scheduling process took 15 % of a core and the run was 30 % slower than
-    with 50 shards; on the 19.7k corpus with two workers, shards of 2,000 ran 10 % faster
-    than shards of 1,000), so large corpora get larger shards; a shard's memory caps the size."""
+def auto_shard_size(n_inputs: int, smallest: int = 5000, most_shards: int = 64, largest: int = 10_000) -> int:
+    """Documents per shard when none is given. Every task costs a fork, a process exit and
+    Luigi's bookkeeping, and a shard's fixed work (measured: with 200 shards of 1,000 on 200k
+    documents, the scheduling process took 15 % of a core and the run was 30 % slower than with
+    50 shards; on the 19.7k corpus, shards of 5,000 against 2,000 took 6 % less CPU and ran 4 %
+    faster on one worker and 5-10 % on two), so shards are large and large corpora get larger
+    ones, up to what keeps a task's memory small. The price: a changed input reruns its shard."""
     return max(smallest, min(largest, -(-n_inputs // most_shards)))
 
 
@@ -564,7 +565,7 @@ class CleanAll(luigi.Task):
     input_dir = luigi.Parameter(default="seeds", description="folder of raw documents (.txt, .html, ...)")
     output_dir = luigi.Parameter(default="work", description="folder for clean/, clean.jsonl, manifest.jsonl")
     shard_size = luigi.IntParameter(default=0, description="documents per shard task; 0: automatic "
-                                    "(2,000, or more so that there are at most 64 shards, up to 10,000)")
+                                    "(5,000, or more so that there are at most 64 shards, up to 10,000)")
     against = luigi.Parameter(default="", description="an earlier run's output dir: deduplicate against its index/")
 
     def _plan(self):

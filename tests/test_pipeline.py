@@ -119,8 +119,8 @@ def test_output_names_cannot_escape_the_output_dir(tmp_path, name):
 def test_automatic_shard_size_bounds_the_number_of_tasks():
     from pipeline.tasks import auto_shard_size
 
-    assert auto_shard_size(5) == 2000 and auto_shard_size(19_721) == 2000  # small corpora: 2,000 a shard
-    assert auto_shard_size(200_000) == 3125  # 64 shards
+    assert auto_shard_size(5) == 5000 and auto_shard_size(19_721) == 5000  # small corpora: 5,000 a shard
+    assert auto_shard_size(200_000) == 5000 and auto_shard_size(400_000) == 6250  # then 64 shards
     assert auto_shard_size(10_000_000) == 10_000  # capped: a shard's memory stays bounded
 
 
