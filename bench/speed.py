@@ -198,11 +198,11 @@ def main() -> int:
     res = {"corpus_documents": len(files), "corpus_mb": round(sum(p.stat().st_size for p in files) / 1e6, 1),
            "cpus": os.cpu_count()}
     runs: dict[int, list[dict]] = {w: [] for w in a.workers}
+    # Every run writes to a fresh folder and nothing is deleted until the end: deleting a run's
+    # files while the next one runs (the disk discards the freed blocks) slowed it by up to 20 %.
     for k in range(a.repeat):
         for w in a.workers:
-            out = tmp / f"out{w}"
-            shutil.rmtree(out, ignore_errors=True)
-            runs[w].append(run_cleanall(src, out, w))
+            runs[w].append(run_cleanall(src, tmp / f"out{w}_{k}", w))
     res["cleanall"] = [_median_run(runs[w]) for w in a.workers]
     res["bare_ftfy_fix_text_1_core"] = bare_ftfy(list(texts.values()))
     if not a.skip_proof:
@@ -221,8 +221,7 @@ def main() -> int:
         dt_runs: dict[int, list[dict]] = {w: [] for w in a.workers}
         for k in range(a.repeat):
             for w in a.workers:
-                work = tmp / f"dt{w}"
-                shutil.rmtree(work, ignore_errors=True)
+                work = tmp / f"dt{w}_{k}"
                 t0 = time.perf_counter()
                 r = subprocess.run([a.datatrove, str(script), str(data), str(work), str(w)], capture_output=True, text=True)
                 process_wall = time.perf_counter() - t0
