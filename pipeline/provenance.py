@@ -71,32 +71,47 @@ def _removed_lines(e: dict) -> int:
     return max(e["text"].count("\n"), 1) if e["text"].strip() else 0
 
 
-def tally(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """Corpus totals from manifest records (for the terminal summary and the report)."""
-    status = Counter()
-    lines, chars, edits = Counter(), Counter(), Counter()
-    docs = 0
-    for rec in records:
-        docs += 1
-        status[rec["status"]] += 1
+class Totals:
+    """Corpus totals gathered one manifest record at a time (for the summary and the report)."""
+
+    def __init__(self) -> None:
+        self.docs = 0
+        self.status: Counter = Counter()
+        self.lines: Counter = Counter()
+        self.chars: Counter = Counter()
+        self.edits: Counter = Counter()
+
+    def add(self, rec: dict[str, Any]) -> None:
+        self.docs += 1
+        self.status[rec["status"]] += 1
         for e in rec["edits"]:
             for reason in e["reason"].split("+"):
-                edits[reason] += 1
+                self.edits[reason] += 1
             reason = e["reason"].split("+")[-1]
             if reason in LAYOUT_REASONS:
                 continue
             if e["replacement"] == "" and reason not in INLINE_REASONS:
-                lines[reason] += _removed_lines(e)
-            chars[reason] += len(e["text"]) - len(e["replacement"])
-    return {
-        "documents": docs,
-        "ok": status.get("ok", 0),
-        "duplicate": status.get("duplicate", 0),
-        "rejected": status.get("rejected", 0),
-        "lines_removed": dict(sorted(lines.items())),
-        "chars_removed": dict(sorted(chars.items())),
-        "edits": dict(sorted(edits.items())),
-    }
+                self.lines[reason] += _removed_lines(e)
+            self.chars[reason] += len(e["text"]) - len(e["replacement"])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "documents": self.docs,
+            "ok": self.status.get("ok", 0),
+            "duplicate": self.status.get("duplicate", 0),
+            "rejected": self.status.get("rejected", 0),
+            "lines_removed": dict(sorted(self.lines.items())),
+            "chars_removed": dict(sorted(self.chars.items())),
+            "edits": dict(sorted(self.edits.items())),
+        }
+
+
+def tally(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Corpus totals from manifest records."""
+    t = Totals()
+    for rec in records:
+        t.add(rec)
+    return t.as_dict()
 
 
 def merge_tallies(parts: Iterable[dict[str, Any]]) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from . import chain
 from .boilerplate import strip_documents
 from .dedup import corpus
 from .documents import Document
-from .provenance import clean_record, id_hash, manifest_record, merge_tallies, tally
+from .provenance import Totals, clean_record, id_hash, manifest_record, merge_tallies
 from .report import ReportStats, build_report
 from .stagefiles import VERSION as STAGE_VERSION
 from .stagefiles import read_docs, write_docs
@@ -448,12 +448,10 @@ class EmitShard(_ShardTask):
             decisions = loads(f.read())
         clean_dir = os.path.join(self.output_dir, "clean")
         extracted_dir = os.path.join(self.output_dir, "extracted")
-        records: list[dict[str, Any]] = []  # this shard's manifest records, for the totals (dropped in batches)
-        stats = ReportStats()
-        totals, kept = [], array.array("Q")
+        totals, stats, kept = Totals(), ReportStats(), array.array("Q")
         n = 0
-        # Streamed to the part files (memory: a batch of records); the clean part and the stats
-        # are renamed into place first, the manifest part last: it is what marks the shard done.
+        # Streamed to the part files (memory: one document); the clean part and the stats are
+        # renamed into place first, the manifest part last: it is what marks the shard done.
         with atomic_open(self.output()["manifest"].path) as manifest, atomic_open(self.output()["clean"].path) as cleaned:
             for doc in read_docs(self.input()["docs"]["docs"].path, raw_from=self.input()["raw"].path):
                 corpus.apply_decision(doc, decisions.get(doc.id), c.dedup_action)
@@ -474,15 +472,11 @@ class EmitShard(_ShardTask):
                 manifest.write(dumps_bytes(rec) + b"\n")
                 if doc.status == "ok":
                     cleaned.write(dumps_bytes(clean_record(doc, clean)) + b"\n")
+                totals.add(rec)
                 stats.add(rec)
-                records.append(rec)
-                if len(records) >= 512:
-                    totals.append(tally(records))
-                    records.clear()
                 n += 1
-            totals.append(tally(records))
             write_atomic(self.output()["stats"].path, dumps_bytes(
-                {"tally": merge_tallies(totals), "report": stats.to_json(), "kept": kept.tolist()}))
+                {"tally": totals.as_dict(), "report": stats.to_json(), "kept": kept.tolist()}))
         _progress(f"emit    shard {self.shard + 1}/{self.n_shards}: {n} documents in {time.perf_counter() - t0:.2f} s, "
                   f"peak RSS {_peak_mb()} MB")
 
