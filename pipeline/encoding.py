@@ -242,9 +242,13 @@ _FTFY_CHARS = re.compile(
 )
 
 
-def _ftfy_triggered(text: str) -> bool:
+def _has_entity(text: str) -> bool:
     # ftfy unescapes only what HTML_ENTITY_RE finds: an '&' alone is text, not a trigger.
-    return _FTFY_CHARS.search(text) is not None or ("&" in text and HTML_ENTITY_RE.search(text) is not None)
+    return "&" in text and HTML_ENTITY_RE.search(text) is not None
+
+
+def _ftfy_triggered(text: str) -> bool:
+    return _FTFY_CHARS.search(text) is not None or _has_entity(text)
 
 
 
@@ -339,7 +343,7 @@ def repair_ops(text: str) -> list[Op]:
 def _lines_need_nothing(text: str) -> bool:
     """True when no line of ``text`` needs ftfy, NFC or a space fix: three or four scans of
     the whole document instead of as many per line (most documents need nothing)."""
-    if _DOC_GATE.search(text) is not None or ("&" in text and HTML_ENTITY_RE.search(text) is not None):
+    if _DOC_GATE.search(text) is not None or _has_entity(text):
         return False  # one of ftfy's trigger characters, an entity, or an odd space
     if text.isascii():
         return True

@@ -119,7 +119,7 @@ def sign_documents(docs: Iterable[Document], settings: DedupSettings, hasher: Mi
         "para_cur": np.asarray(para_cur, dtype=np.int64).reshape(-1, 2),
         "para_raw": np.asarray(para_raw, dtype=np.int64).reshape(-1, 2),
         "para_words": para_words,
-        "para_compare": para_words >= settings.min_words,
+        "para_compare": np.ones(len(psig), dtype=bool),  # every row now; an earlier run's index may hold short ones
         "para_sig": psig,
         "doc_bands": band_hashes(dsig, settings.bands, settings.rows),
         "para_bands": band_hashes(psig, settings.bands, settings.rows),
