@@ -6,6 +6,7 @@ from typing import Iterable, Iterator
 
 from .documents import Document, Op
 from .rules import find_boilerplate, load_pack
+from .rules.flat import batch_plans
 from .textarray import line_word_counts
 
 BATCH = 256  # documents whose words are counted in one numpy pass
@@ -21,9 +22,10 @@ def strip_documents(docs: Iterable[Document], pack_name: str = "vi",
         live = [d for d in chunk if d.status != "rejected"]
         edited = [d.edited() for d in live]
         counts = line_word_counts([et.text for et in edited])
-        for doc, et, n in zip(live, edited, counts):
-            found = find_boilerplate(et.text, pack, disabled, line_words=n)
-            et.apply(Op(c.start, c.end, "", c.reason, c.rule) for c in found.cuts)
+        plans = batch_plans([et.text for et in edited], pack.flat)  # one model call per batch
+        for doc, et, n, plan in zip(live, edited, counts, plans):
+            found = find_boilerplate(et.text, pack, disabled, line_words=n, flat_plan=plan)
+            et.apply(Op(c.start, c.end, "", c.reason, c.rule, c.extra) for c in found.cuts)
             doc.update(et)
             for key, value in found.metadata.items():
                 doc.metadata.setdefault(key, value)

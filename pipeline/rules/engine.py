@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import flat as _flat
+
 PACK_DIR = Path(__file__).parent / "packs"
 
 UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
@@ -86,6 +88,7 @@ class Pack:
     body_opening: re.Pattern
     narrative: re.Pattern
     word_cap: int  # the largest word count any rule compares with: past it, counting can stop
+    flat: Any = None  # flat.FlatConfig: furniture inside long lines, cut sentence by sentence
 
 
 @functools.lru_cache(maxsize=None)
@@ -132,6 +135,7 @@ def load_pack(name: str = "vi") -> Pack:
         body_opening=_compile(cap.get("body_opening", r"(?!)")),
         narrative=_compile(cap.get("narrative", r"(?!)"), True),
         word_cap=max(thresholds) + 1,
+        flat=_flat.load_config(cfg, cap),
     )
 
 
@@ -146,6 +150,7 @@ class Cut:
     end: int
     reason: str
     rule: str
+    extra: dict | None = None
 
 
 @dataclass
@@ -224,11 +229,12 @@ def _trigrams(s, ws: list[str] | None = None) -> set[tuple[str, ...]]:
 
 
 def find_boilerplate(text: str, pack: Pack, disabled: frozenset[str] = frozenset(),
-                     line_words=None) -> Findings:
+                     line_words=None, flat_plan=None) -> Findings:
     """What to cut from ``text`` and why, plus metadata (title, date, agency, author).
 
     ``disabled``: reasons (e.g. ``caption``) whose rules are switched off. ``line_words``:
     the number of words on each line of ``text``, if counted already (``textarray``).
+    ``flat_plan``: this text's ``flat.DocPlan``, when made for a batch (else made here).
     """
     found = Findings()
     lines = split_lines(text)
@@ -236,7 +242,9 @@ def find_boilerplate(text: str, pack: Pack, disabled: frozenset[str] = frozenset
     if not content:
         return found
 
+    flat_cuts = _flat.cut_lines(content, pack.flat, flat_plan, text, Cut) if pack.flat else []
     _inline_cuts(content, pack, text, found)
+    found.cuts = _flat.merge(found.cuts, flat_cuts)
     cap = pack.word_cap
     for ln in content:
         t = ln.text

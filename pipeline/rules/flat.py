@@ -1,0 +1,492 @@
+"""Flattened articles: furniture inside one long line, cut sentence by sentence.
+
+Many scrapers keep a whole article body on one line; its captions, credits, related links and
+bylines then sit between sentences where a line cleaner cannot see them. A long line is split
+into segments (``sentences.split``) and each segment is decided like a line:
+
+- rules anchored on what is unambiguous: a photo credit (and the caption sentence right before
+  it, when short enough to describe a picture), a bracketed link ``[...]``, a teaser that ends in
+  ``Bấm xem ngay >>``, widget words (``XEM CLIP:``), and at the very end of the document the
+  byline, the source and the end mark;
+- a trained classifier (``pipeline/models/flat_sentences.json``) for the judgement calls:
+  captions without a credit, galleries of captions, only on lines that hold most of their
+  document (a flattened body), never on an ordinary long paragraph.
+
+Everything is pure. ``plan_batch`` computes segments and features for many documents and asks
+the model once (numpy's cost is per call); ``line_cuts`` turns one line's plan into cuts, each
+its own edit, with the white space on one side so that neighbours join with one space.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .sentences import BRACKET, END, HARD, SOFT, Segment, SplitterConfig, split
+
+MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "flat_sentences.json"
+_WORD = re.compile(r"\w+")
+_KIND = {HARD: 0, SOFT: 1, BRACKET: 2, END: 3}
+
+
+@dataclass(frozen=True)
+class FlatConfig:
+    splitter: SplitterConfig
+    min_chars: int  # a line this long is split into segments
+    model_min_chars: int  # ... and given to the model when it also holds most of its document
+    model_min_share: float
+    credit: re.Pattern  # a segment that is a photo credit
+    credit_tail: re.Pattern  # a credit closing a segment
+    caption_max_words: int  # a sentence before a credit this short is its caption
+    photo_story_credits: int  # this many credits in a line: a photo story, captions stay
+    segment_rules: tuple[tuple[str, str, re.Pattern], ...]  # (id, reason, pattern) fullmatch
+    teaser_call: re.Pattern  # ``Bấm xem ngay >>``: the call of a teaser for another story
+    tail_rules: tuple[tuple[str, str, re.Pattern], ...]  # at the end of the document
+    tail_byline: re.Pattern  # a name (``byline``) and an outlet after it (``source_line``)
+    end_mark: re.Pattern
+    caption_words: re.Pattern  # words captions use (features)
+    body_opening: re.Pattern
+    narrative: re.Pattern
+    threshold: float  # model probability above which a segment goes
+
+
+def load_config(cfg: dict, caption: dict) -> FlatConfig | None:
+    """The ``[flat]`` section of a pack (None when the pack has none)."""
+    f = cfg.get("flat")
+    if not f:
+        return None
+    from .engine import _compile  # {UPPER}/{LOWER} in patterns
+
+    def rules(key):
+        return tuple((r["id"], r["reason"], _compile(r["pattern"], r.get("ignore_case", False)))
+                     for r in f.get(key, []))
+
+    return FlatConfig(
+        splitter=SplitterConfig.from_pack(cfg.get("sentences", {})),
+        min_chars=f.get("min_chars", 300),
+        model_min_chars=f.get("model_min_chars", 500),
+        model_min_share=f.get("model_min_share", 0.6),
+        credit=_compile(f["credit"]),
+        credit_tail=_compile(f["credit_tail"]),
+        caption_max_words=f.get("caption_max_words", 40),
+        photo_story_credits=f.get("photo_story_credits", 6),
+        segment_rules=rules("segment"),
+        teaser_call=_compile(f.get("teaser_call", r"(?!)")),
+        tail_rules=rules("tail"),
+        tail_byline=_compile(f.get("tail_byline", r"(?!)")),
+        end_mark=_compile(f.get("end_mark", r"(?<=[.…])/\.")),
+        caption_words=_compile(f.get("caption_words", r"(?!)"), True),
+        body_opening=_compile(caption.get("body_opening", r"(?!)")),
+        narrative=_compile(caption.get("narrative", r"(?!)"), True),
+        threshold=f.get("threshold", 0.5),
+    )
+
+
+# --- plans ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Piece:
+    """A decided cut inside a line: segments ``first..last``, or an exact span."""
+
+    start: int  # offsets in the line
+    end: int
+    reason: str
+    rule: str
+    extra: dict[str, Any] | None = None
+
+
+@dataclass
+class LinePlan:
+    segs: list[Segment]
+    rules: list[tuple[str, str] | None]  # per segment: (reason, rule) when a rule decided it
+    spans: list[Piece] = field(default_factory=list)  # exact cuts smaller than a segment
+    modelled: list[int] = field(default_factory=list)  # segments the model scores
+    probs: np.ndarray | None = None
+
+
+def candidate_lines(text: str, fc: FlatConfig) -> list[tuple[int, int, int, bool, bool]]:
+    """(index, start, end, modelled, last) of the lines long enough to split."""
+    out = []
+    pos = 0
+    total = len(text.strip()) or 1
+    parts = text.split("\n")
+    last = max((i for i, p in enumerate(parts) if p.strip()), default=-1)
+    for i, part in enumerate(parts):
+        n = len(part)
+        if n >= fc.min_chars:
+            modelled = n >= fc.model_min_chars and n / total >= fc.model_min_share
+            out.append((i, pos, pos + n, modelled, i == last))
+        pos += n + 1
+    return out
+
+
+def plan_line(line: str, fc: FlatConfig, last: bool) -> LinePlan:
+    """Segments of one line and what the rules say about each."""
+    segs = _split_credit_heads(line, split(line, fc.splitter))
+    n = len(segs)
+    rules: list[tuple[str, str] | None] = [None] * n
+    texts = [line[s.start:s.end] for s in segs]
+    plan = LinePlan(segs, rules)
+    credits = [k for k, t in enumerate(texts) if fc.credit.fullmatch(t)]
+    tails = {}
+    for k, t in enumerate(texts):  # a credit closing a segment: ``Caption. Ảnh: Name``
+        if k not in credits:
+            m = fc.credit_tail.search(t)
+            if m and m.start() > 0:
+                tails[k] = m.start()
+    photo_story = len(credits) + len(tails) >= fc.photo_story_credits
+    for k in credits:
+        prev = k - 1
+        if (not photo_story and prev >= 0 and rules[prev] is None and prev not in tails
+                and len(_WORD.findall(texts[prev])) <= fc.caption_max_words):
+            rules[prev] = ("caption", "credit_caption")
+            rules[k] = ("caption", "credit_caption")
+        else:
+            rules[k] = ("caption_credit", "credit")
+    for k, cut in tails.items():
+        head = texts[k][:cut]
+        if not photo_story and len(_WORD.findall(head)) <= fc.caption_max_words and head.rstrip()[-1:] in ".!?…":
+            # ``Caption. Ảnh: Name``: the whole segment when what comes before is one short sentence
+            rules[k] = ("caption", "credit_caption")
+        else:
+            s = segs[k].start + cut
+            while s > segs[k].start and line[s - 1].isspace():
+                s -= 1
+            plan.spans.append(Piece(s, segs[k].end, "caption_credit", "credit"))
+    for k, t in enumerate(texts):
+        if rules[k] is not None:
+            continue
+        for rid, reason, pat in fc.segment_rules:
+            if pat.fullmatch(t):
+                rules[k] = (reason, rid)
+                break
+        if rules[k] is None and fc.teaser_call.fullmatch(t):
+            rules[k] = ("related_news", "teaser")
+            j = k - 1
+            taken = 0
+            while j >= 0 and rules[j] is None and taken < 3 and len(_WORD.findall(texts[j])) <= 30:
+                rules[j] = ("related_news", "teaser")
+                taken += 1
+                if j == 0 or segs[j - 1].stop != SOFT:
+                    break
+                j -= 1
+    if last:
+        _tail(line, texts, plan, fc)
+    for m in fc.end_mark.finditer(line):  # ``./.`` inside the line: the mark goes, the stop stays
+        s = m.start()
+        if not any(p.start <= s < p.end for p in plan.spans) and not _in_cut_segment(plan, s):
+            plan.spans.append(Piece(s, m.end(), "end_marker", "end_mark"))
+    return plan
+
+
+_CREDIT_HEAD = re.compile(r"(?:Ảnh|Nguồn ảnh|Nguồn|Video|Photo|Clip)\s*:\s*(\S+)")
+
+
+def _split_credit_heads(line: str, segs: list[Segment]) -> list[Segment]:
+    """``Ảnh: Hoàng Vĩnh Bác sỹ tiến hành ...``: a credit glued to the next caption or sentence
+    ends after its first word when that word is an agency or a domain (``AFP``, ``Aavh.org``),
+    else after the capitalised name words, before a capital followed by a lower-case word."""
+    out = []
+    for seg in segs:
+        m = _CREDIT_HEAD.match(line, seg.start, seg.end)
+        if not m:
+            out.append(seg)
+            continue
+        first = m.group(1)
+        cut = -1
+        if any(c in first for c in "./") or first.isupper() and len(first) > 1:
+            cut = m.end()
+        else:
+            ws = list(re.finditer(r"\S+", line[m.start(1):seg.end]))
+            for j in range(1, min(4, len(ws) - 1)):
+                a, b = ws[j].group(), ws[j + 1].group()
+                if a[:1].isupper() and b[:1].islower():
+                    cut = m.start(1) + ws[j - 1].end()
+                    break
+                if not a[:1].isupper():
+                    break
+        if cut == -1 or cut >= seg.end:
+            out.append(seg)
+            continue
+        nxt = cut
+        while nxt < seg.end and line[nxt].isspace():
+            nxt += 1
+        if nxt == cut or nxt >= seg.end:
+            out.append(seg)
+            continue
+        out.append(Segment(seg.start, cut, SOFT))
+        out.append(Segment(nxt, seg.end, seg.stop))
+    return out
+
+
+def _in_cut_segment(plan: LinePlan, pos: int) -> bool:
+    for seg, r in zip(plan.segs, plan.rules):
+        if r is not None and seg.start <= pos < seg.end:
+            return True
+    return False
+
+
+def _tail(line: str, texts: list[str], plan: LinePlan, fc: FlatConfig) -> None:
+    """Bylines, sources and widgets at the end of the document, walking back from the end."""
+    for k in range(len(texts) - 1, max(-1, len(texts) - 5), -1):
+        if plan.rules[k] is not None:
+            if plan.rules[k][0] in ("caption", "caption_credit", "related_news", "player_widget"):
+                continue
+            break
+        t = texts[k]
+        hit = next(((reason, rid) for rid, reason, pat in fc.tail_rules if pat.fullmatch(t)), None)
+        if hit:
+            plan.rules[k] = hit
+            continue
+        m = fc.tail_byline.fullmatch(t)
+        if not m:
+            break
+        src = m.start("source") if m.group("source") else -1
+        if src > 0:  # ``Trung Hiếu (TTXVN)``: the name is the byline, the outlet the source
+            seg = plan.segs[k]
+            s = seg.start + src
+            while s > seg.start and line[s - 1].isspace():
+                s -= 1
+            plan.spans.append(Piece(seg.start, s, "byline", "tail_byline"))
+            plan.spans.append(Piece(s, seg.end, "source_line", "tail_byline"))
+            plan.rules[k] = ("byline", "tail_byline_split")
+        else:
+            plan.rules[k] = ("byline", "tail_byline")
+
+
+# --- features ------------------------------------------------------------------------------
+
+FEATURES = (
+    "words", "chars", "pos", "from_end", "index", "stop", "start_kind", "final_stop",
+    "caps", "digits", "quotes", "brackets", "colon", "commas", "next_rule", "prev_rule",
+    "restates_next", "restates_prev", "restates_doc", "restates_title", "body_opening",
+    "narrative", "caption_words", "soft_near", "n_segs",
+    "prev_words", "prev_stop", "prev_caps", "next_words", "next_stop", "next_caps",
+    "prev2_words", "next2_words",
+)
+
+
+def _bigrams(ws: list[str]) -> set:
+    return {(a, b) for a, b in zip(ws, ws[1:])}
+
+
+def _share(a: set, b: set) -> float:
+    return len(a & b) / len(a) if a else 0.0
+
+
+def line_features(line: str, plan: LinePlan, fc: FlatConfig, title: str, others: str) -> np.ndarray:
+    """One row of FEATURES per segment of the line (all of them; the caller picks)."""
+    segs = plan.segs
+    n = len(segs)
+    texts = [line[s.start:s.end] for s in segs]
+    wss = [_WORD.findall(t.lower()) for t in texts]
+    grams = [_bigrams(ws) for ws in wss]
+    title_g = _bigrams(_WORD.findall(title.lower()))
+    other_g = _bigrams(_WORD.findall(others.lower()))
+    line_g: dict = {}
+    for k, g in enumerate(grams):
+        for x in g:
+            line_g[x] = line_g.get(x, 0) + 1
+    X = np.zeros((n, len(FEATURES)), dtype=np.float32)
+    for k, (seg, t, ws, g) in enumerate(zip(segs, texts, wss, grams)):
+        nw = len(ws)
+        raw_words = t.split()
+        caps = sum(1 for w in raw_words if w[:1].isupper()) / len(raw_words) if raw_words else 0.0
+        digits = sum(c.isdigit() for c in t) / len(t)
+        nxt = set().union(*grams[k + 1 : k + 3]) if k + 1 < n else set()
+        prv = set().union(*grams[max(0, k - 2) : k]) if k else set()
+        rest = sum(1 for x in g if line_g[x] > 1 and x not in nxt and x not in prv)
+        X[k, :25] = (
+            nw, len(t), k / max(1, n - 1), n - 1 - k, k, _KIND[seg.stop],
+            _KIND[segs[k - 1].stop] if k else 4, t[-1] in ".!?…", caps, digits,
+            sum(t.count(q) for q in "\"“”"), sum(t.count(q) for q in "()[]"), ":" in t, t.count(","),
+            plan.rules[k + 1] is not None if k + 1 < n else 0, plan.rules[k - 1] is not None if k else 0,
+            _share(g, nxt), _share(g, prv), (rest / len(g) if g else 0.0) + _share(g, other_g),
+            _share(g, title_g), bool(fc.body_opening.match(t)), bool(fc.narrative.search(t)),
+            bool(fc.caption_words.search(t)),
+            sum(1 for j in range(max(0, k - 2), min(n, k + 3)) if segs[j].stop == SOFT), n,
+        )
+    X[1:, 25:28] = X[:-1, [0, 5, 8]]
+    X[0, 25:28] = -1
+    X[:-1, 28:31] = X[1:, [0, 5, 8]]
+    X[-1, 28:31] = -1
+    X[2:, 31] = X[:-2, 0]
+    X[:2, 31] = -1
+    X[:-2, 32] = X[2:, 0]
+    X[-2:, 32] = -1
+    return X
+
+
+# --- the model -----------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=4)
+def load_model(path: str | None = None):
+    """The shipped tree model (None when missing or when no evaluator is available)."""
+    p = Path(path) if path else MODEL_PATH
+    if not p.exists():
+        return None
+    try:
+        from ..learn.trees import TreeModel
+    except ImportError:  # the numpy evaluator is not there yet: rules only
+        return None
+    return TreeModel.load(p)
+
+
+@dataclass
+class DocPlan:
+    lines: dict[int, LinePlan]
+
+
+def plan_document(text: str, fc: FlatConfig) -> tuple[DocPlan, list[tuple[LinePlan, np.ndarray]]]:
+    """Rules for every long line; the model's rows for the flattened ones (not yet scored)."""
+    lines: dict[int, LinePlan] = {}
+    rows = []
+    cands = candidate_lines(text, fc)
+    if not cands:
+        return DocPlan(lines), rows
+    parts = None
+    for i, s, e, modelled, last in cands:
+        line = text[s:e]
+        plan = plan_line(line, fc, last)
+        lines[i] = plan
+        if modelled and len(plan.segs) > 2:
+            if parts is None:
+                parts = text.split("\n")
+            title = next((p for p in parts if p.strip()), "")
+            others = " ".join(p for j, p in enumerate(parts) if j != i and p is not title)
+            X = line_features(line, plan, fc, title, others)
+            plan.modelled = [k for k, r in enumerate(plan.rules) if r is None]
+            if plan.modelled:
+                rows.append((plan, X[plan.modelled]))
+    return DocPlan(lines), rows
+
+
+def plan_batch(texts: list[str], fc: FlatConfig, model=None) -> list[DocPlan]:
+    """Plans for many documents, with one model call for all their flattened lines."""
+    out, rows = [], []
+    for t in texts:
+        dp, r = plan_document(t, fc)
+        out.append(dp)
+        rows.extend(r)
+    if rows and model is not None:
+        probs = model.predict(np.vstack([x for _, x in rows]))
+        pos = 0
+        for plan, x in rows:
+            plan.probs = probs[pos : pos + len(x)]
+            pos += len(x)
+    return out
+
+
+def line_cuts(line: str, plan: LinePlan, fc: FlatConfig, lo: int = 0, hi: int | None = None) -> list[Piece]:
+    """The cuts of one line, in line offsets, disjoint and sorted, each with the white space on
+    one side: ``a X b`` becomes ``a b``. Only ``line[lo:hi]`` may be cut."""
+    hi = len(line) if hi is None else hi
+    decided: dict[int, tuple[str, str, dict | None]] = {}
+    for k, r in enumerate(plan.rules):
+        if r is not None and r[1] != "tail_byline_split":
+            decided[k] = (r[0], r[1], None)
+    if plan.probs is not None:
+        for k, p in zip(plan.modelled, plan.probs):
+            if p >= fc.threshold and k not in decided:
+                decided[k] = ("caption", "sentence_model", {"probability": round(float(p), 4)})
+    pieces: list[Piece] = [p for p in plan.spans]
+    segs = plan.segs
+    for k in sorted(decided):
+        reason, rule, extra = decided[k]
+        pieces.append(Piece(segs[k].start, segs[k].end, reason, rule, extra))
+    pieces = [p for p in pieces if lo <= p.start and p.end <= hi and p.end > p.start]
+    pieces.sort(key=lambda p: (p.start, p.end))
+    out: list[Piece] = []
+    for p in pieces:
+        if out and p.start < out[-1].end:
+            continue  # a span inside a segment already cut
+        out.append(p)
+    if out and not _kept_chars(line, out, lo, hi):
+        return []  # never the whole line: the line rules decide that
+    # Widen each piece over the white space after it (or before it, at the end of the line),
+    # so the neighbours are joined by the one space that stays.
+    res: list[Piece] = []
+    for i, p in enumerate(out):
+        s, e = p.start, p.end
+        nxt = out[i + 1].start if i + 1 < len(out) else hi
+        j = e
+        while j < nxt and line[j].isspace():
+            j += 1
+        if p.reason == "end_marker":
+            pass
+        elif j < hi:
+            e = j
+        else:
+            floor = res[-1].end if res else lo
+            while s > floor and line[s - 1].isspace():
+                s -= 1
+            e = j
+        res.append(Piece(s, e, p.reason, p.rule, p.extra))
+    return res
+
+
+def _kept_chars(line: str, pieces: list[Piece], lo: int, hi: int) -> bool:
+    pos = lo
+    for p in pieces:
+        if line[pos:p.start].strip():
+            return True
+        pos = p.end
+    return bool(line[pos:hi].strip())
+
+
+# --- the engine's side ----------------------------------------------------------------------
+
+
+def batch_plans(texts: list[str], fc: FlatConfig | None) -> list[DocPlan | None]:
+    """Plans for a batch of documents with the shipped model (None per text: no flat rules)."""
+    if fc is None:
+        return [None] * len(texts)
+    return plan_batch(texts, fc, load_model())
+
+
+def cut_lines(content, fc: FlatConfig, plan: DocPlan | None, text: str, make_cut) -> list:
+    """Cuts inside the long lines of one document (engine ``Line`` objects, narrowed in place
+    when a cut reaches either end of what is left of the line). ``make_cut(start, end, reason,
+    rule, extra)`` builds the engine's cut."""
+    if plan is None:
+        plan = plan_batch([text], fc, load_model())[0]
+    if not plan.lines:
+        return []
+    cuts = []
+    for ln in content:
+        lp = plan.lines.get(ln.index)
+        if lp is None:
+            continue
+        for p in line_cuts(ln.raw, lp, fc, ln.lo, ln.hi):
+            cuts.append(make_cut(ln.start + p.start, ln.start + p.end, p.reason, p.rule, p.extra))
+            if not ln.raw[ln.lo : p.start].strip():
+                ln.lo = p.end
+        mine = [c for c in cuts if ln.start <= c.start and c.end - ln.start <= ln.hi]
+        for c in reversed(mine):
+            if not ln.raw[c.end - ln.start : ln.hi].strip() and c.start - ln.start >= ln.lo:
+                ln.hi = c.start - ln.start
+    return cuts
+
+
+def merge(cuts: list, flat_cuts: list) -> list:
+    """The engine's cuts that do not overlap a flat cut, plus the flat cuts."""
+    if not flat_cuts:
+        return cuts
+    spans = sorted((c.start, c.end) for c in flat_cuts)
+    starts = [s for s, _ in spans]
+    import bisect
+
+    def clash(c) -> bool:
+        k = bisect.bisect_right(starts, c.end)
+        for s, e in spans[max(0, k - 2): k + 1]:
+            if s < c.end and c.start < e:
+                return True
+        return False
+
+    return [c for c in cuts if not clash(c)] + flat_cuts
