@@ -36,10 +36,10 @@ _KIND = {HARD: 0, SOFT: 1, BRACKET: 2, END: 3}
 @dataclass(frozen=True)
 class FlatConfig:
     splitter: SplitterConfig
-    min_chars: int  # a line this long is split into segments
-    model_min_chars: int  # ... and given to the model when it also holds most of its document
-    model_min_share: float
+    min_chars: int  # a line this long that holds ``min_share`` of its document is a flattened body
+    min_share: float
     credit: re.Pattern  # a segment that is a photo credit
+    credit_alone: re.Pattern  # a credit that has no caption before it (``Ảnh minh họa``)
     credit_tail: re.Pattern  # a credit closing a segment
     caption_max_words: int  # a sentence before a credit this short is its caption
     photo_story_credits: int  # this many credits in a line: a photo story, captions stay
@@ -67,11 +67,11 @@ def load_config(cfg: dict, caption: dict) -> FlatConfig | None:
 
     return FlatConfig(
         splitter=SplitterConfig.from_pack(cfg.get("sentences", {})),
-        min_chars=f.get("min_chars", 300),
-        model_min_chars=f.get("model_min_chars", 500),
-        model_min_share=f.get("model_min_share", 0.6),
+        min_chars=f.get("min_chars", 150),
+        min_share=f.get("min_share", 0.6),
         credit=_compile(f["credit"]),
         credit_tail=_compile(f["credit_tail"]),
+        credit_alone=_compile(f.get("credit_alone", r"(?!)")),
         caption_max_words=f.get("caption_max_words", 40),
         photo_story_credits=f.get("photo_story_credits", 6),
         segment_rules=rules("segment"),
@@ -110,7 +110,8 @@ class LinePlan:
 
 
 def candidate_lines(text: str, fc: FlatConfig) -> list[tuple[int, int, int, bool, bool]]:
-    """(index, start, end, modelled, last) of the lines long enough to split."""
+    """(index, start, end, modelled, last) of the flattened bodies: lines long enough that hold
+    most of their document. An ordinary long paragraph is left to the line rules."""
     out = []
     pos = 0
     total = len(text.strip()) or 1
@@ -118,16 +119,15 @@ def candidate_lines(text: str, fc: FlatConfig) -> list[tuple[int, int, int, bool
     last = max((i for i, p in enumerate(parts) if p.strip()), default=-1)
     for i, part in enumerate(parts):
         n = len(part)
-        if n >= fc.min_chars:
-            modelled = n >= fc.model_min_chars and n / total >= fc.model_min_share
-            out.append((i, pos, pos + n, modelled, i == last))
+        if n >= fc.min_chars and n / total >= fc.min_share:
+            out.append((i, pos, pos + n, True, i == last))
         pos += n + 1
     return out
 
 
 def plan_line(line: str, fc: FlatConfig, last: bool) -> LinePlan:
     """Segments of one line and what the rules say about each."""
-    segs = _split_credit_heads(line, split(line, fc.splitter))
+    segs = _split_credit_heads(line, split(line, fc.splitter), fc.splitter.name_openers)
     n = len(segs)
     rules: list[tuple[str, str] | None] = [None] * n
     texts = [line[s.start:s.end] for s in segs]
@@ -143,6 +143,7 @@ def plan_line(line: str, fc: FlatConfig, last: bool) -> LinePlan:
     for k in credits:
         prev = k - 1
         if (not photo_story and prev >= 0 and rules[prev] is None and prev not in tails
+                and not fc.credit_alone.match(texts[k])
                 and len(_WORD.findall(texts[prev])) <= fc.caption_max_words):
             rules[prev] = ("caption", "credit_caption")
             rules[k] = ("caption", "credit_caption")
@@ -187,7 +188,7 @@ def plan_line(line: str, fc: FlatConfig, last: bool) -> LinePlan:
 _CREDIT_HEAD = re.compile(r"(?:Ảnh|Nguồn ảnh|Nguồn|Video|Photo|Clip)\s*:\s*(\S+)")
 
 
-def _split_credit_heads(line: str, segs: list[Segment]) -> list[Segment]:
+def _split_credit_heads(line: str, segs: list[Segment], openers: frozenset[str]) -> list[Segment]:
     """``Ảnh: Hoàng Vĩnh Bác sỹ tiến hành ...``: a credit glued to the next caption or sentence
     ends after its first word when that word is an agency or a domain (``AFP``, ``Aavh.org``),
     else after the capitalised name words, before a capital followed by a lower-case word."""
@@ -205,7 +206,7 @@ def _split_credit_heads(line: str, segs: list[Segment]) -> list[Segment]:
             ws = list(re.finditer(r"\S+", line[m.start(1):seg.end]))
             for j in range(1, min(4, len(ws) - 1)):
                 a, b = ws[j].group(), ws[j + 1].group()
-                if a[:1].isupper() and b[:1].islower():
+                if a[:1].isupper() and (b[:1].islower() or a.lower() in openers):
                     cut = m.start(1) + ws[j - 1].end()
                     break
                 if not a[:1].isupper():
@@ -387,13 +388,14 @@ def line_cuts(line: str, plan: LinePlan, fc: FlatConfig, lo: int = 0, hi: int | 
     """The cuts of one line, in line offsets, disjoint and sorted, each with the white space on
     one side: ``a X b`` becomes ``a b``. Only ``line[lo:hi]`` may be cut."""
     hi = len(line) if hi is None else hi
+    threshold = _OVERRIDE.get("threshold", fc.threshold)
     decided: dict[int, tuple[str, str, dict | None]] = {}
     for k, r in enumerate(plan.rules):
         if r is not None and r[1] != "tail_byline_split":
             decided[k] = (r[0], r[1], None)
     if plan.probs is not None:
         for k, p in zip(plan.modelled, plan.probs):
-            if p >= fc.threshold and k not in decided:
+            if p >= threshold and k not in decided:
                 decided[k] = ("caption", "sentence_model", {"probability": round(float(p), 4)})
     pieces: list[Piece] = [p for p in plan.spans]
     segs = plan.segs
@@ -428,6 +430,17 @@ def line_cuts(line: str, plan: LinePlan, fc: FlatConfig, lo: int = 0, hi: int | 
                 s -= 1
             e = j
         res.append(Piece(s, e, p.reason, p.rule, p.extra))
+    # Pieces that run to the end of the line: the first of them takes the white space before it.
+    if res and not line[res[-1].end:hi].strip():
+        k = len(res) - 1
+        while k > 0 and res[k - 1].end == res[k].start and res[k - 1].reason != "end_marker":
+            k -= 1
+        head = res[k]
+        floor = res[k - 1].end if k else lo
+        s = head.start
+        while s > floor and line[s - 1].isspace():
+            s -= 1
+        res[k] = Piece(s, head.end, head.reason, head.rule, head.extra)
     return res
 
 
@@ -443,11 +456,18 @@ def _kept_chars(line: str, pieces: list[Piece], lo: int, hi: int) -> bool:
 # --- the engine's side ----------------------------------------------------------------------
 
 
+_OVERRIDE: dict[str, Any] = {}  # bench/cv_flat.py: a fold's model and threshold instead of the shipped ones
+
+
+def _model():
+    return _OVERRIDE["model"] if "model" in _OVERRIDE else load_model()
+
+
 def batch_plans(texts: list[str], fc: FlatConfig | None) -> list[DocPlan | None]:
     """Plans for a batch of documents with the shipped model (None per text: no flat rules)."""
     if fc is None:
         return [None] * len(texts)
-    return plan_batch(texts, fc, load_model())
+    return plan_batch(texts, fc, _model())
 
 
 def cut_lines(content, fc: FlatConfig, plan: DocPlan | None, text: str, make_cut) -> list:
@@ -455,7 +475,7 @@ def cut_lines(content, fc: FlatConfig, plan: DocPlan | None, text: str, make_cut
     when a cut reaches either end of what is left of the line). ``make_cut(start, end, reason,
     rule, extra)`` builds the engine's cut."""
     if plan is None:
-        plan = plan_batch([text], fc, load_model())[0]
+        plan = plan_batch([text], fc, _model())[0]
     if not plan.lines:
         return []
     cuts = []

@@ -32,9 +32,9 @@ HARD, SOFT, BRACKET, END = "hard", "soft", "bracket", "end"
 _CANDIDATE = re.compile(
     r"(?P<stop>[.!?…]+(?:/\.)?[\"”’»)\]]*|>{2,}|»|:)(?P<ws>\s+)(?=[\"“‘«(\[\-–]?[" + UPPER + r"0-9])"
     r"|(?<=[" + LOWER + r"0-9\"”’)])(?P<soft>\s+)(?=[" + UPPER + r"][" + LOWER + r"]*\s+[" + LOWER + r"])"
-    r"|(?P<open>\s+)(?=\[|\((?:Ảnh|ảnh|Nguồn|nguồn|Photo|Video|video|Clip|clip)\b)"
+    r"|(?P<open>\s+)(?=\[|\((?:(?:Ảnh|Photo|Video|Clip)\b|(?:ảnh|video|clip|Nguồn|Nguồn ảnh)\s*:))"
 )
-_BRACKET_OPEN = re.compile(r"\[|\((?:Ảnh|ảnh|Nguồn|nguồn|Photo|Video|video|Clip|clip)\b")
+_BRACKET_OPEN = re.compile(r"\[|\((?:(?:Ảnh|Photo|Video|Clip)\b|(?:ảnh|video|clip|Nguồn|Nguồn ảnh)\s*:)")
 _INITIALS = re.compile(r"(?:[" + UPPER + r"][" + LOWER + r"]?\.){2,}[" + UPPER + r"]?")  # N.K. / Th.S
 _WORD_BEFORE = re.compile(r"([\w./&]+)[.!?…]*$")
 

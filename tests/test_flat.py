@@ -1,0 +1,123 @@
+"""Flattened articles: the sentence splitter, the segment rules, the cuts as edits, the model."""
+from pathlib import Path
+
+import pytest
+
+from pipeline.chain import clean_document
+from pipeline.documents import check_invariant
+from pipeline.readers import read_bytes_document
+from pipeline.rules import load_pack
+from pipeline.rules.sentences import split
+
+FIX = Path(__file__).parent / "fixtures" / "flat"
+CFG = load_pack("vi").flat.splitter
+
+
+def sentences(text):
+    return [text[s.start:s.end] for s in split(text, CFG)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # abbreviations, initials and numbers never end a sentence
+    ("Công ty TNHH MTV Thoát nước đô thị TP. Hồ Chí Minh về việc sử dụng nguồn vốn. Bộ trả lời.",
+     ["Công ty TNHH MTV Thoát nước đô thị TP. Hồ Chí Minh về việc sử dụng nguồn vốn.", "Bộ trả lời."]),
+    ("Theo PGS.TS. Nguyễn Văn A, giá là 3.950.000 đồng. Mức tăng 2.5% từ 20.12 tại TP.HCM và Q.1 vẫn thấp.",
+     ["Theo PGS.TS. Nguyễn Văn A, giá là 3.950.000 đồng.", "Mức tăng 2.5% từ 20.12 tại TP.HCM và Q.1 vẫn thấp."]),
+    ("Ông N.K. Lâm cho biết. Th.S Lê Hà nói thêm.", ["Ông N.K. Lâm cho biết.", "Th.S Lê Hà nói thêm."]),
+    # an ellipsis followed by lower case goes on; quotes close a sentence
+    ("Khóa, đá bình an, đồ trang sức... thì vào dịp lễ hội. “Cuối cùng ngày này cũng tới.” Ông nói.",
+     ["Khóa, đá bình an, đồ trang sức... thì vào dịp lễ hội.", "“Cuối cùng ngày này cũng tới.”", "Ông nói."]),
+    # a credit in brackets and a link in brackets are segments of their own; ./. ends a sentence
+    ("Tổng thống Colombia Juan Manuel Santos - giữa. (Ảnh: EPA/TTXVN) Ngày 19/6, cơ quan này thông báo. "
+     "[Tổng thống Colombia họp hội đồng an ninh quốc gia sau vụ đánh bom] Chưa có tổ chức nào nhận./. Hết",
+     ["Tổng thống Colombia Juan Manuel Santos - giữa.", "(Ảnh: EPA/TTXVN)", "Ngày 19/6, cơ quan này thông báo.",
+      "[Tổng thống Colombia họp hội đồng an ninh quốc gia sau vụ đánh bom]", "Chưa có tổ chức nào nhận./.", "Hết"]),
+    ("Đối tượng Mai Văn Ngọc tại cơ quan Công an (Ảnh: Công an cung cấp). Ngày 25/5, thông tin cho biết.",
+     ["Đối tượng Mai Văn Ngọc tại cơ quan Công an", "(Ảnh: Công an cung cấp).", "Ngày 25/5, thông tin cho biết."]),
+    # a caption without a stop glued to the next sentence: a soft boundary; a name goes on
+    ("Biểu cảm của Bích Phương khiến cư dân mạng đảo điên Bắt đầu vào showbiz, cô gặp ông Hưng đang vẽ.",
+     ["Biểu cảm của Bích Phương khiến cư dân mạng đảo điên", "Bắt đầu vào showbiz, cô gặp ông Hưng đang vẽ."]),
+])
+def test_split(text, expected):
+    assert sentences(text) == expected
+
+
+def test_split_offsets_are_exact():
+    text = "  Câu một.   Câu hai!  (Ảnh: AFP)  Câu ba ...  "
+    for s in split(text, CFG):
+        assert text[s.start:s.end] == text[s.start:s.end].strip() != ""
+
+
+BODY = ("Ngày 19/6, Cơ quan Bảo vệ nhân dân Colombia thông báo hai công dân Hà Lan đã bị bắt cóc hai ngày trước tại vùng "
+        "biên giới Catatumbo, nơi có nhiều nhóm vũ trang hoạt động bất hợp pháp. Theo phóng viên TTXVN tại khu vực Nam Mỹ, "
+        "Catatumbo là khu vực mà lực lượng vũ trang đang giải giáp vũ khí. ")
+
+
+def clean(text):
+    doc = clean_document(read_bytes_document("t", text.encode("utf-8")))
+    check_invariant(doc.raw, doc.edits, doc.edited().text)
+    return doc
+
+
+def test_flat_line_cuts_caption_link_tail_and_keeps_the_story():
+    line = ("Tổng thống Colombia Juan Manuel Santos - giữa. (Ảnh: EPA/TTXVN) " + BODY +
+            "[Tổng thống Colombia họp hội đồng an ninh quốc gia sau vụ đánh bom] Chưa có tổ chức nào đứng ra nhận "
+            "trách nhiệm về việc bắt cóc hai công dân Hà Lan nói trên./. Trung Hiếu (TTXVN) ")
+    doc = clean("Hai công dân Hà Lan bị bắt cóc\nTheo cơ quan này, hai người bị bắt cóc ở biên giới.\n" + line)
+    out = doc.edited().text.split("\n")[2]
+    assert out == BODY + "Chưa có tổ chức nào đứng ra nhận trách nhiệm về việc bắt cóc hai công dân Hà Lan nói trên."
+    cuts = [(e.text.strip(), e.reason, e.rule) for e in doc.edits if e.reason not in ("whitespace", "encoding")]
+    assert ("Tổng thống Colombia Juan Manuel Santos - giữa.", "caption", "credit_caption") in cuts
+    assert ("(Ảnh: EPA/TTXVN)", "caption", "credit_caption") in cuts
+    assert ("[Tổng thống Colombia họp hội đồng an ninh quốc gia sau vụ đánh bom]", "related_news", "bracket_link") in cuts
+    assert ("/.", "end_marker", "end_mark") in cuts
+    assert ("Trung Hiếu", "byline", "tail_byline") in cuts
+    assert ("(TTXVN)", "source_line", "tail_byline") in cuts
+
+
+def test_long_sentence_before_a_credit_keeps_the_sentence():
+    long = ("Hành khách xếp hàng rất dài từ sáng sớm ở nhà ga để mua vé tàu giá rẻ nhưng cuối cùng thất vọng khi biết rằng "
+            "vé tàu mười nghìn đồng chỉ được bán ngẫu nhiên cho những người may mắn trong hệ thống đặt vé trực tuyến của "
+            "ngành đường sắt suốt nhiều tuần qua.")
+    doc = clean("Vé tàu giá rẻ\nMở đầu bài viết ở đây.\n" + BODY + long + " (Ảnh: Lao động) " + BODY)
+    out = doc.edited().text.split("\n")[2]
+    assert long + " " + BODY.strip() in out and "Ảnh" not in out
+    assert any(e.reason == "caption_credit" and e.text.strip() == "(Ảnh: Lao động)" for e in doc.edits)
+
+
+def test_a_line_ending_in_a_credit_is_not_dropped_whole():
+    """baomoi__22257446: the body ended in ``Video: ..., Theo Trí Thức Trẻ`` and went as a caption."""
+    text = ("TRỰC TIẾP West Brom 0-0 Chelsea: Chủ nhà chống cự\nChỉ cần đánh bại West Brom, thầy trò HLV Conte sẽ vô địch.\n"
+            "Đội hình ra sân: West Brom: Foster, Nyom, Evans, McAuley, Dawson, McClean, Fletcher, Livermore, Field, Rondon. "
+            "Chelsea: Courtois, Cahill, Luiz, Azpilicueta, Matic, Fabregas, Alonso, Moses, Hazard, Pedro, Costa. Bảo Bảo. "
+            "Video: Hoàng Quý, Theo Trí Thức Trẻ ")
+    doc = clean(text)
+    out = doc.edited().text
+    assert "Chelsea: Courtois" in out and "Video" not in out
+
+
+def test_fixture_documents_keep_the_invariant_and_join_with_one_space():
+    for f in sorted((FIX / "raw").glob("*.txt")):
+        doc = clean(f.read_text(encoding="utf-8"))
+        text = doc.edited().text
+        assert text.count("  ") <= doc.raw.count("  "), f.name  # no cut leaves two spaces
+        assert len(text) > 0.5 * len(doc.raw)
+
+
+def test_training_is_deterministic_to_the_byte():
+    from pipeline.learn.flat_sentences import labelled_documents, train_sentence_model
+
+    docs = labelled_documents(FIX)
+    a = train_sentence_model(docs, rounds=20).to_json()
+    b = train_sentence_model(docs, rounds=20).to_json()
+    assert a == b
+    assert '"positives"' in a
+
+
+def test_model_cuts_carry_their_probability():
+    from pipeline.rules import flat
+
+    doc = clean((FIX / "raw" / "baomoi__22269856.txt").read_text(encoding="utf-8"))
+    modelled = [e for e in doc.edits if e.rule == "sentence_model"]
+    assert flat.load_model() is not None
+    assert all(e.extra and 0 <= e.extra["probability"] <= 1 for e in modelled)
