@@ -23,7 +23,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline.chain import clean_document  # noqa: E402
-from pipeline.learn.flat_sentences import dataset, labelled_documents, train_sentence_model  # noqa: E402
+from pipeline.learn.flat_sentences import (corpus_texts, dataset, labelled_documents,  # noqa: E402
+                                           train_sentence_model, weak_rows)
 from pipeline.readers import read_bytes_document  # noqa: E402
 from pipeline.rules import flat  # noqa: E402
 
@@ -39,13 +40,21 @@ def main() -> None:
     ap.add_argument("--out", default="/tmp/cv-flat")
     ap.add_argument("--target", type=float, default=0.99)
     ap.add_argument("--score", default="../shared/tools/score.py")
+    ap.add_argument("--weak", default=None, help="a folder of unlabelled texts (baomoi__*.txt) for weak labels")
+    ap.add_argument("--weak-weight", type=float, default=None)
+    ap.add_argument("--no-model", action="store_true", help="the rules alone (the pack's default when model = false)")
     a = ap.parse_args()
     docs = labelled_documents(a.set)
     folds = [[d for d in docs if fold_of(d[0], a.folds) == f] for f in range(a.folds)]
+    weak = None
+    if a.weak:  # never a labelled document, held out or not
+        weak = weak_rows(corpus_texts(a.weak, exclude=[d[0] for d in docs]))
+        print(f"weak rows {len(weak[1])}, {int(weak[1].sum())} captions")
+    kw = {} if a.weak_weight is None else {"weak_weight": a.weak_weight}
     models, probs, labels, weights = [], [], [], []
     for f in range(a.folds):
         train = [d for g in range(a.folds) if g != f for d in folds[g]]
-        model = train_sentence_model(train)
+        model = train_sentence_model(train, weak=weak, **kw)
         models.append(model)
         X, y = dataset(folds[f])
         if len(y):
@@ -72,7 +81,7 @@ def main() -> None:
     shutil.rmtree(out, ignore_errors=True)
     (out / "clean").mkdir(parents=True)
     for f in range(a.folds):
-        flat._OVERRIDE.update(model=models[f], threshold=chosen)
+        flat._OVERRIDE.update(model=None if a.no_model else models[f], threshold=chosen)
         for name, text, _ in folds[f]:
             doc = clean_document(read_bytes_document(name, text.encode("utf-8")))
             (out / "clean" / f"{name}.txt").write_text(doc.edited().text, encoding="utf-8")

@@ -35,8 +35,10 @@ def sentences(text):
     ("Đối tượng Mai Văn Ngọc tại cơ quan Công an (Ảnh: Công an cung cấp). Ngày 25/5, thông tin cho biết.",
      ["Đối tượng Mai Văn Ngọc tại cơ quan Công an", "(Ảnh: Công an cung cấp).", "Ngày 25/5, thông tin cho biết."]),
     # a caption without a stop glued to the next sentence: a soft boundary; a name goes on
-    ("Biểu cảm của Bích Phương khiến cư dân mạng đảo điên Bắt đầu vào showbiz, cô gặp ông Hưng đang vẽ.",
-     ["Biểu cảm của Bích Phương khiến cư dân mạng đảo điên", "Bắt đầu vào showbiz, cô gặp ông Hưng đang vẽ."]),
+    # (a capital opens one only when the text also writes that word in lower case: ``bắt``)
+    ("Biểu cảm của Bích Phương khiến cư dân mạng đảo điên Bắt đầu vào showbiz, cô bắt tay ông Hưng đang vẽ.",
+     ["Biểu cảm của Bích Phương khiến cư dân mạng đảo điên", "Bắt đầu vào showbiz, cô bắt tay ông Hưng đang vẽ."]),
+    ("Ca sĩ nổi tiếng của làng nhạc sao Việt nổi tiếng khắp nơi.", ["Ca sĩ nổi tiếng của làng nhạc sao Việt nổi tiếng khắp nơi."]),
 ])
 def test_split(text, expected):
     assert sentences(text) == expected
@@ -115,9 +117,19 @@ def test_training_is_deterministic_to_the_byte():
 
 
 def test_model_cuts_carry_their_probability():
+    """With the model on (the pack's ``model = true``, or a bench's override), its cuts are edits
+    with ``rule: sentence_model`` and the probability; rules alone, it never runs."""
     from pipeline.rules import flat
 
-    doc = clean((FIX / "raw" / "baomoi__22269856.txt").read_text(encoding="utf-8"))
+    model = flat.load_model()
+    assert model is not None
+    text = (FIX / "raw" / "baomoi__22269856.txt").read_text(encoding="utf-8")
+    try:
+        flat._OVERRIDE.update(model=model, threshold=0.05)
+        doc = clean(text)
+    finally:
+        flat._OVERRIDE.clear()
     modelled = [e for e in doc.edits if e.rule == "sentence_model"]
-    assert flat.load_model() is not None
-    assert all(e.extra and 0 <= e.extra["probability"] <= 1 for e in modelled)
+    assert modelled and all(e.extra and 0 <= e.extra["probability"] <= 1 for e in modelled)
+    if not load_pack("vi").flat.model:
+        assert not any(e.rule == "sentence_model" for e in clean(text).edits)

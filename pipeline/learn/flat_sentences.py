@@ -21,6 +21,7 @@ PARAMS = dict(objective="binary", learning_rate=0.05, num_leaves=15, min_data_in
               feature_fraction=0.8, bagging_fraction=0.8, bagging_freq=1, lambda_l2=1.0,
               deterministic=True, force_row_wise=True, num_threads=1, seed=7, verbose=-1)
 ROUNDS = 200
+WEAK_WEIGHT = 0.3  # a weak row counts this much against a labelled one
 
 
 def removed_spans(text: str, rows: list[dict]) -> list[tuple[int, int]]:
@@ -54,7 +55,7 @@ def removed_spans(text: str, rows: list[dict]) -> list[tuple[int, int]]:
 
 def document_rows(text: str, rows: list[dict], fc) -> tuple[np.ndarray, np.ndarray]:
     """Feature rows and 0/1 labels of the segments the model decides in one document."""
-    dp, items = flat.plan_document(text, fc)
+    dp, items = flat.plan_document(text, fc, model=True)
     spans = removed_spans(text, rows)
     line_start = {}
     pos = 0
@@ -99,13 +100,75 @@ def dataset(docs, pack_name: str = "vi") -> tuple[np.ndarray, np.ndarray]:
 
 
 def train_sentence_model(docs, pack_name: str = "vi", meta: dict | None = None,
-                         rounds: int = ROUNDS) -> TreeModel:
-    """A LightGBM model over ``docs`` ((name, text, label rows)), deterministic to the byte."""
+                         rounds: int = ROUNDS, weak=None, weak_weight: float = WEAK_WEIGHT) -> TreeModel:
+    """A LightGBM model over ``docs`` ((name, text, label rows)) and optional weak rows
+    ``(X, y)`` (``weak_rows``) at ``weak_weight`` each, deterministic to the byte."""
     import lightgbm
 
     X, y = dataset(docs, pack_name)
-    ds = lightgbm.Dataset(X.astype(np.float64), label=y, feature_name=list(flat.FEATURES),
+    w = np.ones(len(y))
+    if weak is not None and len(weak[1]):
+        X = np.vstack([X, weak[0]])
+        y = np.concatenate([y, weak[1]])
+        w = np.concatenate([w, np.full(len(weak[1]), weak_weight)])
+    ds = lightgbm.Dataset(X.astype(np.float64), label=y, weight=w, feature_name=list(flat.FEATURES),
                           params={"verbose": -1})
     booster = lightgbm.train(PARAMS, ds, num_boost_round=rounds)
     return TreeModel.from_lightgbm(booster, {"name": "flat_sentences", "rows": int(len(y)),
                                              "positives": int(y.sum()), **(meta or {})})
+
+
+def weak_rows(texts, pack_name: str = "vi") -> tuple[np.ndarray, np.ndarray]:
+    """Weak labels from unlabelled flattened bodies: a caption the credit rule found (a short
+    sentence right before ``(Ảnh: ...)``) is a caption example once its credit is taken out, so
+    that the model learns what a caption reads like without one; the other segments the rules
+    left are body examples (a few galleries among them make this label noisy, hence a weight)."""
+    fc = load_pack(pack_name).flat
+    Xs, ys = [], []
+    for text in texts:
+        dp, _ = flat.plan_document(text, fc, model=True)
+        parts = None
+        for i, plan in dp.lines.items():
+            if plan.photo_story:
+                continue
+            caps = [k for k, r in enumerate(plan.rules) if r == ("caption", "credit_caption")]
+            credits = [k for k in caps if fc.credit.fullmatch(_seg_text(text, i, plan, k))]
+            captions = [k for k in caps if k not in credits]
+            if not captions:
+                continue
+            keep = [k for k in range(len(plan.segs)) if k not in credits]
+            reduced = flat.LinePlan([plan.segs[k] for k in keep],
+                                    [None if k in captions else plan.rules[k] for k in keep])
+            if len(reduced.segs) < 3:
+                continue
+            parts = parts or text.split("\n")
+            line = parts[i]
+            title = next((p for p in parts if p.strip()), "")
+            others = " ".join(p for j, p in enumerate(parts) if j != i and p is not title)
+            rows = flat._model_rows(line, reduced, fc)
+            if not rows:
+                continue
+            X = flat.line_features(line, reduced, fc, title, others, rows)
+            Xs.append(X)
+            ys.extend(1 if keep[row] in captions else 0 for row in rows)
+    if not Xs:
+        return np.zeros((0, len(flat.FEATURES)), np.float32), np.zeros(0, np.int8)
+    return np.vstack(Xs), np.array(ys, np.int8)
+
+
+def _seg_text(text: str, i: int, plan, k: int) -> str:
+    line = text.split("\n")[i]
+    return line[plan.segs[k].start:plan.segs[k].end]
+
+
+def corpus_texts(folder: str | Path, prefix: str = "baomoi__", exclude=(), limit: int | None = None) -> list[str]:
+    """Texts of unlabelled documents for weak labels (labelled ones excluded by name)."""
+    exclude = set(exclude)
+    out = []
+    for f in sorted(Path(folder).glob(f"{prefix}*.txt")):
+        if f.stem in exclude:
+            continue
+        out.append(f.read_text(encoding="utf-8", errors="replace"))
+        if limit and len(out) >= limit:
+            break
+    return out

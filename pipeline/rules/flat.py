@@ -19,7 +19,9 @@ its own edit, with the white space on one side so that neighbours join with one 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,10 +50,18 @@ class FlatConfig:
     tail_rules: tuple[tuple[str, str, re.Pattern], ...]  # at the end of the document
     tail_byline: re.Pattern  # a name (``byline``) and an outlet after it (``source_line``)
     end_mark: re.Pattern
-    caption_words: re.Pattern  # words captions use (features)
+    caption_words: frozenset[str]  # syllables captions use (features)
+    caption_bigrams: frozenset[tuple[str, str]]  # two-syllable words captions use
+    narrative_words: frozenset[str]  # a narrator's or speaker's words: not a caption
     body_opening: re.Pattern
-    narrative: re.Pattern
     threshold: float  # model probability above which a segment goes
+    model: bool  # run the sentence model (else the rules alone, on windows around their anchors)
+    anchors: tuple[str, ...]  # what the rules look for: only the text around it is split
+    window_before: int
+    window_after: int
+    window_tail: int
+    model_min_words: int  # the model decides segments of this many words...
+    model_max_words: int  # ... up to this many
 
 
 def load_config(cfg: dict, caption: dict) -> FlatConfig | None:
@@ -79,10 +89,18 @@ def load_config(cfg: dict, caption: dict) -> FlatConfig | None:
         tail_rules=rules("tail"),
         tail_byline=_compile(f.get("tail_byline", r"(?!)")),
         end_mark=_compile(f.get("end_mark", r"(?<=[.…])/\.")),
-        caption_words=_compile(f.get("caption_words", r"(?!)"), True),
+        caption_words=frozenset(w.lower() for w in f.get("caption_words", ()) if " " not in w),
+        caption_bigrams=frozenset(tuple(w.lower().split()) for w in f.get("caption_words", ()) if w.count(" ") == 1),
+        narrative_words=frozenset(w.lower() for w in f.get("narrative_words", ())),
         body_opening=_compile(caption.get("body_opening", r"(?!)")),
-        narrative=_compile(caption.get("narrative", r"(?!)"), True),
         threshold=f.get("threshold", 0.5),
+        model=f.get("model", True),
+        anchors=tuple(f.get("anchors", ())),
+        window_before=f.get("window_before", 600),
+        window_after=f.get("window_after", 300),
+        window_tail=f.get("window_tail", 400),
+        model_min_words=f.get("model_min_words", 2),
+        model_max_words=f.get("model_max_words", 45),
     )
 
 
@@ -106,6 +124,7 @@ class LinePlan:
     rules: list[tuple[str, str] | None]  # per segment: (reason, rule) when a rule decided it
     spans: list[Piece] = field(default_factory=list)  # exact cuts smaller than a segment
     modelled: list[int] = field(default_factory=list)  # segments the model scores
+    photo_story: bool = False  # many credits: the captions are the story, the model stays out
     probs: np.ndarray | None = None
 
 
@@ -125,10 +144,55 @@ def candidate_lines(text: str, fc: FlatConfig) -> list[tuple[int, int, int, bool
     return out
 
 
-def plan_line(line: str, fc: FlatConfig, last: bool) -> LinePlan:
-    """Segments of one line and what the rules say about each."""
-    segs = _split_credit_heads(line, split(line, fc.splitter), fc.splitter.name_openers)
+def _windows(line: str, fc: FlatConfig, last: bool) -> list[tuple[int, int]]:
+    """Stretches of the line around what the rules look for (credits, brackets, calls, end
+    marks) and its tail: only they need splitting when the model does not run (speed)."""
+    n = len(line)
+    spans = []
+    for lit in fc.anchors:  # str.find: far cheaper than one regex alternation over the line
+        i = line.find(lit)
+        while i != -1:
+            spans.append((max(0, i - fc.window_before), min(n, i + len(lit) + fc.window_after)))
+            i = line.find(lit, i + len(lit))
+    if last:
+        spans.append((max(0, n - fc.window_tail), n))
+    spans.sort()
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _segments(line: str, fc: FlatConfig, last: bool, whole: bool) -> list[Segment]:
+    openers = fc.splitter.name_openers
+    if whole:
+        return _split_credit_heads(line, split(line, fc.splitter), openers)
+    segs: list[Segment] = []
+    lexicon = None
+    for a, b in _windows(line, fc, last):
+        if lexicon is None:
+            lexicon = set(line.split())  # soft boundaries as on the whole line
+        part = _split_credit_heads(line, split(line, fc.splitter, a, b, lexicon), openers)
+        if a > 0:
+            part = part[1:]  # it may have begun before the window
+        if b < len(line):
+            part = part[:-1]  # it may go on after it
+        segs.extend(part)
+    return segs
+
+
+def plan_line(line: str, fc: FlatConfig, last: bool, whole: bool = True) -> LinePlan:
+    """Segments of one line (all of it, or around the rules' anchors) and what the rules say
+    about each. Neighbouring segments are only related when nothing lies between them."""
+    segs = _segments(line, fc, last, whole)
     n = len(segs)
+
+    def adjacent(j: int) -> bool:  # segment j is right before segment j + 1
+        return j >= 0 and not line[segs[j].end:segs[j + 1].start].strip()
+
     rules: list[tuple[str, str] | None] = [None] * n
     texts = [line[s.start:s.end] for s in segs]
     plan = LinePlan(segs, rules)
@@ -140,13 +204,23 @@ def plan_line(line: str, fc: FlatConfig, last: bool) -> LinePlan:
             if m and m.start() > 0:
                 tails[k] = m.start()
     photo_story = len(credits) + len(tails) >= fc.photo_story_credits
+    plan.photo_story = photo_story
     for k in credits:
         prev = k - 1
-        if (not photo_story and prev >= 0 and rules[prev] is None and prev not in tails
+        if (not photo_story and adjacent(prev) and rules[prev] is None and prev not in tails
                 and not fc.credit_alone.match(texts[k])
                 and len(_WORD.findall(texts[prev])) <= fc.caption_max_words):
             rules[prev] = ("caption", "credit_caption")
             rules[k] = ("caption", "credit_caption")
+            # a caption split at a soft boundary (``Một góc | Trung tâm Điện lực ...``) goes whole
+            words = len(_WORD.findall(texts[prev]))
+            j = prev - 1
+            while adjacent(j) and rules[j] is None and segs[j].stop == SOFT and j not in tails:
+                words += len(_WORD.findall(texts[j]))
+                if words > fc.caption_max_words:
+                    break
+                rules[j] = ("caption", "credit_caption")
+                j -= 1
         else:
             rules[k] = ("caption_credit", "credit")
     for k, cut in tails.items():
@@ -170,7 +244,7 @@ def plan_line(line: str, fc: FlatConfig, last: bool) -> LinePlan:
             rules[k] = ("related_news", "teaser")
             j = k - 1
             taken = 0
-            while j >= 0 and rules[j] is None and taken < 3 and len(_WORD.findall(texts[j])) <= 30:
+            while adjacent(j) and rules[j] is None and taken < 3 and len(_WORD.findall(texts[j])) <= 30:
                 rules[j] = ("related_news", "teaser")
                 taken += 1
                 if j == 0 or segs[j - 1].stop != SOFT:
@@ -269,57 +343,88 @@ FEATURES = (
     "narrative", "caption_words", "soft_near", "n_segs",
     "prev_words", "prev_stop", "prev_caps", "next_words", "next_stop", "next_caps",
     "prev2_words", "next2_words",
+    "uni_next", "uni_prev", "next_body_opening", "name_start", "soft_share", "hard_stops", "first_cap_word",
+    "prev_final_stop", "next_final_stop",
 )
 
 
+_PUNCT = str.maketrans({c: " " for c in "\"“”‘’'()[]{}.,:;!?…-–—/|«»*+=<>"})
+_DIGIT = re.compile(r"\d")
+
+
 def _bigrams(ws: list[str]) -> set:
-    return {(a, b) for a, b in zip(ws, ws[1:])}
+    return set(zip(ws, ws[1:]))
 
 
 def _share(a: set, b: set) -> float:
     return len(a & b) / len(a) if a else 0.0
 
 
-def line_features(line: str, plan: LinePlan, fc: FlatConfig, title: str, others: str) -> np.ndarray:
-    """One row of FEATURES per segment of the line (all of them; the caller picks)."""
+def _caps(t: str) -> float:
+    raw = t.split()
+    return sum(1 for w in raw if w[0].isupper()) / len(raw) if raw else 0.0
+
+
+def line_features(line: str, plan: LinePlan, fc: FlatConfig, title: str, others: str,
+                  rows: list[int] | None = None) -> np.ndarray:
+    """One row of FEATURES for each segment in ``rows`` (all segments when None). Plain string
+    and set operations in C: the costly ones run only for the rows asked for."""
     segs = plan.segs
     n = len(segs)
+    rows = list(range(n)) if rows is None else rows
     texts = [line[s.start:s.end] for s in segs]
-    wss = [_WORD.findall(t.lower()) for t in texts]
+    wss = [t.lower().translate(_PUNCT).split() for t in texts]
+    nws = [len(ws) for ws in wss]
+    kinds = [_KIND[s.stop] for s in segs]
+    finals = [t[-1] in ".!?…" for t in texts]
     grams = [_bigrams(ws) for ws in wss]
-    title_g = _bigrams(_WORD.findall(title.lower()))
-    other_g = _bigrams(_WORD.findall(others.lower()))
-    line_g: dict = {}
-    for k, g in enumerate(grams):
-        for x in g:
-            line_g[x] = line_g.get(x, 0) + 1
-    X = np.zeros((n, len(FEATURES)), dtype=np.float32)
-    for k, (seg, t, ws, g) in enumerate(zip(segs, texts, wss, grams)):
-        nw = len(ws)
-        raw_words = t.split()
-        caps = sum(1 for w in raw_words if w[:1].isupper()) / len(raw_words) if raw_words else 0.0
-        digits = sum(c.isdigit() for c in t) / len(t)
-        nxt = set().union(*grams[k + 1 : k + 3]) if k + 1 < n else set()
-        prv = set().union(*grams[max(0, k - 2) : k]) if k else set()
-        rest = sum(1 for x in g if line_g[x] > 1 and x not in nxt and x not in prv)
-        X[k, :25] = (
-            nw, len(t), k / max(1, n - 1), n - 1 - k, k, _KIND[seg.stop],
-            _KIND[segs[k - 1].stop] if k else 4, t[-1] in ".!?…", caps, digits,
-            sum(t.count(q) for q in "\"“”"), sum(t.count(q) for q in "()[]"), ":" in t, t.count(","),
+    title_g = _bigrams(title.lower().translate(_PUNCT).split())
+    other_g = _bigrams(others.lower().translate(_PUNCT).split())
+    counts = Counter(itertools.chain.from_iterable(grams))
+    repeated = {x for x, c in counts.items() if c > 1}
+    soft_share = kinds.count(1) / n
+    caps: dict[int, float] = {}
+
+    def cap(k):
+        if k not in caps:
+            caps[k] = _caps(texts[k])
+        return caps[k]
+
+    X = np.full((len(rows), len(FEATURES)), -1, dtype=np.float32)
+    for r, k in enumerate(rows):
+        t, ws, g, seg = texts[k], wss[k], grams[k], segs[k]
+        nxt = grams[k + 1] | grams[k + 2] if k + 2 < n else (grams[k + 1] if k + 1 < n else set())
+        prv = grams[k - 1] | grams[k - 2] if k >= 2 else (grams[k - 1] if k else set())
+        u = set(ws)
+        words2 = t.split(None, 2)
+        X[r, :25] = (
+            nws[k], len(t), k / max(1, n - 1), n - 1 - k, k, kinds[k],
+            kinds[k - 1] if k else 4, finals[k], cap(k), len(_DIGIT.findall(t)) / len(t),
+            t.count('"') + t.count("“") + t.count("”"), t.count("(") + t.count(")") + t.count("[") + t.count("]"),
+            ":" in t, t.count(","),
             plan.rules[k + 1] is not None if k + 1 < n else 0, plan.rules[k - 1] is not None if k else 0,
-            _share(g, nxt), _share(g, prv), (rest / len(g) if g else 0.0) + _share(g, other_g),
-            _share(g, title_g), bool(fc.body_opening.match(t)), bool(fc.narrative.search(t)),
-            bool(fc.caption_words.search(t)),
-            sum(1 for j in range(max(0, k - 2), min(n, k + 3)) if segs[j].stop == SOFT), n,
+            _share(g, nxt), _share(g, prv), _share(g, (repeated - nxt - prv) | other_g),
+            _share(g, title_g), bool(fc.body_opening.match(t)), not u.isdisjoint(fc.narrative_words),
+            not u.isdisjoint(fc.caption_words) or not g.isdisjoint(fc.caption_bigrams),
+            sum(1 for j in range(max(0, k - 2), min(n, k + 3)) if kinds[j] == 1), n,
         )
-    X[1:, 25:28] = X[:-1, [0, 5, 8]]
-    X[0, 25:28] = -1
-    X[:-1, 28:31] = X[1:, [0, 5, 8]]
-    X[-1, 28:31] = -1
-    X[2:, 31] = X[:-2, 0]
-    X[:2, 31] = -1
-    X[:-2, 32] = X[2:, 0]
-    X[-2:, 32] = -1
+        if k:
+            X[r, 25:28] = (nws[k - 1], kinds[k - 1], cap(k - 1))
+            X[r, 40] = finals[k - 1]
+        if k + 1 < n:
+            X[r, 28:31] = (nws[k + 1], kinds[k + 1], cap(k + 1))
+            X[r, 41] = finals[k + 1]
+        if k >= 2:
+            X[r, 31] = nws[k - 2]
+        if k + 2 < n:
+            X[r, 32] = nws[k + 2]
+        X[r, 33:40] = (
+            _share(u, set(wss[k + 1])) if k + 1 < n else 0.0, _share(u, set(wss[k - 1])) if k else 0.0,
+            bool(fc.body_opening.match(texts[k + 1])) if k + 1 < n else -1,
+            len(words2) > 1 and words2[0][:1].isupper() and words2[1][:1].isupper(),
+            soft_share, t.count(".") + t.count("!") + t.count("?") - finals[k],
+            len(words2[0]) if words2 else 0,
+        )
     return X
 
 
@@ -339,13 +444,25 @@ def load_model(path: str | None = None):
     return TreeModel.load(p)
 
 
+def _model_rows(line: str, plan: LinePlan, fc: FlatConfig) -> list[int]:
+    """Segments the model decides: those no rule took, of a caption's length (a long sentence
+    is the story; a cheap gate, as the model's cost is per row)."""
+    out = []
+    for k, (seg, r) in enumerate(zip(plan.segs, plan.rules)):
+        if r is None and fc.model_min_words <= line.count(" ", seg.start, seg.end) + 1 <= fc.model_max_words:
+            out.append(k)
+    return out
+
+
 @dataclass
 class DocPlan:
     lines: dict[int, LinePlan]
 
 
-def plan_document(text: str, fc: FlatConfig) -> tuple[DocPlan, list[tuple[LinePlan, np.ndarray]]]:
-    """Rules for every long line; the model's rows for the flattened ones (not yet scored)."""
+def plan_document(text: str, fc: FlatConfig, model: bool | None = None) -> tuple[DocPlan, list[tuple[LinePlan, np.ndarray]]]:
+    """Rules for every flattened line; the model's rows (not yet scored) when ``model`` (by
+    default the pack's ``model`` setting)."""
+    model = fc.model if model is None else model
     lines: dict[int, LinePlan] = {}
     rows = []
     cands = candidate_lines(text, fc)
@@ -354,25 +471,26 @@ def plan_document(text: str, fc: FlatConfig) -> tuple[DocPlan, list[tuple[LinePl
     parts = None
     for i, s, e, modelled, last in cands:
         line = text[s:e]
-        plan = plan_line(line, fc, last)
+        use_model = modelled and model
+        plan = plan_line(line, fc, last, whole=use_model)
         lines[i] = plan
-        if modelled and len(plan.segs) > 2:
+        if use_model and len(plan.segs) > 2 and not plan.photo_story:
             if parts is None:
                 parts = text.split("\n")
             title = next((p for p in parts if p.strip()), "")
             others = " ".join(p for j, p in enumerate(parts) if j != i and p is not title)
-            X = line_features(line, plan, fc, title, others)
-            plan.modelled = [k for k, r in enumerate(plan.rules) if r is None]
+            plan.modelled = _model_rows(line, plan, fc)
             if plan.modelled:
-                rows.append((plan, X[plan.modelled]))
+                rows.append((plan, line_features(line, plan, fc, title, others, plan.modelled)))
     return DocPlan(lines), rows
 
 
 def plan_batch(texts: list[str], fc: FlatConfig, model=None) -> list[DocPlan]:
-    """Plans for many documents, with one model call for all their flattened lines."""
+    """Plans for many documents, with one model call for all their flattened lines (rules
+    alone when ``model`` is None)."""
     out, rows = [], []
     for t in texts:
-        dp, r = plan_document(t, fc)
+        dp, r = plan_document(t, fc, model=model is not None)
         out.append(dp)
         rows.extend(r)
     if rows and model is not None:
@@ -459,15 +577,19 @@ def _kept_chars(line: str, pieces: list[Piece], lo: int, hi: int) -> bool:
 _OVERRIDE: dict[str, Any] = {}  # bench/cv_flat.py: a fold's model and threshold instead of the shipped ones
 
 
-def _model():
-    return _OVERRIDE["model"] if "model" in _OVERRIDE else load_model()
+def _model(fc: FlatConfig):
+    """The model to run: a bench's override (None: rules alone), else the shipped one when the
+    pack turns it on."""
+    if "model" in _OVERRIDE:
+        return _OVERRIDE["model"]
+    return load_model() if fc.model else None
 
 
 def batch_plans(texts: list[str], fc: FlatConfig | None) -> list[DocPlan | None]:
     """Plans for a batch of documents with the shipped model (None per text: no flat rules)."""
     if fc is None:
         return [None] * len(texts)
-    return plan_batch(texts, fc, _model())
+    return plan_batch(texts, fc, _model(fc))
 
 
 def cut_lines(content, fc: FlatConfig, plan: DocPlan | None, text: str, make_cut) -> list:
@@ -475,7 +597,7 @@ def cut_lines(content, fc: FlatConfig, plan: DocPlan | None, text: str, make_cut
     when a cut reaches either end of what is left of the line). ``make_cut(start, end, reason,
     rule, extra)`` builds the engine's cut."""
     if plan is None:
-        plan = plan_batch([text], fc, _model())[0]
+        plan = plan_batch([text], fc, _model(fc))[0]
     if not plan.lines:
         return []
     cuts = []

@@ -31,11 +31,13 @@ HARD, SOFT, BRACKET, END = "hard", "soft", "bracket", "end"
 # A stop cluster: terminal marks, an end mark ``/.``, closing quotes or brackets; or ``>>``.
 _CANDIDATE = re.compile(
     r"(?P<stop>[.!?…]+(?:/\.)?[\"”’»)\]]*|>{2,}|»|:)(?P<ws>\s+)(?=[\"“‘«(\[\-–]?[" + UPPER + r"0-9])"
-    r"|(?<=[" + LOWER + r"0-9\"”’)])(?P<soft>\s+)(?=[" + UPPER + r"][" + LOWER + r"]*\s+[" + LOWER + r"])"
+    r"|(?<=[" + LOWER + r"0-9\"”’)])(?P<soft>\s+)(?=[" + UPPER + r"][" + LOWER + r"]*\s+[" + LOWER + r"]|“)"
     r"|(?P<open>\s+)(?=\[|\((?:(?:Ảnh|Photo|Video|Clip)\b|(?:ảnh|video|clip|Nguồn|Nguồn ảnh)\s*:))"
 )
 _BRACKET_OPEN = re.compile(r"\[|\((?:(?:Ảnh|Photo|Video|Clip)\b|(?:ảnh|video|clip|Nguồn|Nguồn ảnh)\s*:)")
 _INITIALS = re.compile(r"(?:[" + UPPER + r"][" + LOWER + r"]?\.){2,}[" + UPPER + r"]?")  # N.K. / Th.S
+_LOWER_WORD = re.compile(r"(?<!\w)[" + LOWER + r"]+(?!\w)")
+_FIRST_WORD = re.compile(r"\w+")
 _WORD_BEFORE = re.compile(r"([\w./&]+)[.!?…]*$")
 
 
@@ -51,12 +53,14 @@ class SplitterConfig:
     abbreviations: frozenset[str] = frozenset()  # case-sensitive, without the final dot
     name_openers: frozenset[str] = frozenset()  # lower-case words after which a capital is a name
     labels: frozenset[str] = frozenset()  # words whose colon introduces a value, not a sentence
+    speech: frozenset[str] = frozenset()  # words after which a quotation is reported speech
 
     @classmethod
     def from_pack(cls, section: dict) -> "SplitterConfig":
         return cls(frozenset(section.get("abbreviations", ())),
                    frozenset(w.lower() for w in section.get("name_openers", ())),
-                   frozenset(section.get("labels", ())))
+                   frozenset(section.get("labels", ())),
+                   frozenset(w.lower() for w in section.get("speech", ())))
 
 
 def _closing_bracket(text: str, i: int, limit: int = 160) -> int:
@@ -88,11 +92,15 @@ def _is_abbreviation(text: str, stop_at: int, cfg: SplitterConfig) -> bool:
     return len(w) == 1 and w.isupper() or bool(_INITIALS.fullmatch(w + "."))
 
 
-def split(text: str, cfg: SplitterConfig, start: int = 0, end: int | None = None) -> list[Segment]:
-    """Segments of ``text[start:end]`` in order, with absolute offsets, covering its non-blank text."""
+def split(text: str, cfg: SplitterConfig, start: int = 0, end: int | None = None,
+          lexicon: set[str] | None = None) -> list[Segment]:
+    """Segments of ``text[start:end]`` in order, with absolute offsets, covering its non-blank
+    text. ``lexicon``: the words the text writes (``set(text.split())``), when a caller splits
+    several stretches of one text (else made from the stretch)."""
     end = len(text) if end is None else end
     bounds: list[tuple[int, int, str]] = []  # (segment end, next segment start, kind)
     pos = start
+    lower_words = lexicon
     for m in _CANDIDATE.finditer(text, start, end):
         if m.start() < pos:
             continue
@@ -112,8 +120,20 @@ def split(text: str, cfg: SplitterConfig, start: int = 0, end: int | None = None
             ws_s, ws_e = m.span("soft")
             prev = text[max(start, ws_s - 16):ws_s].rsplit(None, 1)
             w = prev[-1].strip("\"”’)") if prev else ""
-            if w[:1].isupper() or w.lower() in cfg.name_openers:
-                continue  # a capital after a capital, or after ``ông``, ``tại``: a name goes on
+            if text[ws_e] == "“":  # a quotation opening after a word: a caption may end there
+                if not w[:1].isalnum() or w.lower() in cfg.speech:
+                    continue
+            elif w.lower() in cfg.name_openers:
+                continue  # a capital after ``ông``, ``tại``: a name goes on
+            else:
+                # a capital is a new sentence only when the text also writes that word in lower
+                # case (``... đảo điên Bắt đầu ...``, ``... Brazil Trái với ...``); a name it
+                # never lowers goes on (``sao Việt``, ``thủ đô Bogota``)
+                if lower_words is None:
+                    lower_words = set(text[start:end].split())
+                nxt = _FIRST_WORD.match(text, ws_e)
+                if not nxt or nxt.group().lower() not in lower_words:
+                    continue
             kind = SOFT
         else:
             ws_s, ws_e = m.span("open")
