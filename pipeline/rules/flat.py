@@ -55,6 +55,9 @@ class FlatConfig:
     narrative_words: frozenset[str]  # a narrator's or speaker's words: not a caption
     body_opening: re.Pattern
     threshold: float  # model probability above which a segment goes
+    name_caption_min: int  # a segment of this many capitalised words and no stop, between
+    name_caption_max: int  # sentences, is a portrait's caption
+    name_titles: tuple[str, ...]  # ... after one of these titles
     model: bool  # run the sentence model (else the rules alone, on windows around their anchors)
     anchors: tuple[str, ...]  # what the rules look for: only the text around it is split
     window_before: int
@@ -94,6 +97,9 @@ def load_config(cfg: dict, caption: dict) -> FlatConfig | None:
         narrative_words=frozenset(w.lower() for w in f.get("narrative_words", ())),
         body_opening=_compile(caption.get("body_opening", r"(?!)")),
         threshold=f.get("threshold", 0.5),
+        name_caption_min=f.get("name_caption_min", 3),
+        name_caption_max=f.get("name_caption_max", 4),
+        name_titles=tuple(f.get("name_titles", ())),
         model=f.get("model", True),
         anchors=tuple(f.get("anchors", ())),
         window_before=f.get("window_before", 600),
@@ -236,7 +242,12 @@ def plan_line(line: str, fc: FlatConfig, last: bool, whole: bool = True) -> Line
     for k, t in enumerate(texts):
         if rules[k] is not None:
             continue
+        if 0 < k < n - 1 and adjacent(k - 1) and adjacent(k) and _name_caption(t, fc):
+            rules[k] = ("caption", "name_caption")  # ``ĐB Hoàng Quang Hàm`` between sentences: a portrait
+            continue
         for rid, reason, pat in fc.segment_rules:
+            if photo_story and reason == "caption":
+                continue  # a photo story's captions are its story
             if pat.fullmatch(t):
                 rules[k] = (reason, rid)
                 break
@@ -259,6 +270,7 @@ def plan_line(line: str, fc: FlatConfig, last: bool, whole: bool = True) -> Line
     return plan
 
 
+_CREDIT_FIXED = re.compile(r"(?:Ảnh minh (?:họa|hoạ)|Ảnh (?:internet|Internet|tư liệu|chụp màn hình))\.?(?=\s)")
 _CREDIT_HEAD = re.compile(r"(?:Ảnh|Nguồn ảnh|Nguồn|Video|Photo|Clip)\s*:\s*(\S+)")
 
 
@@ -268,6 +280,15 @@ def _split_credit_heads(line: str, segs: list[Segment], openers: frozenset[str])
     else after the capitalised name words, before a capital followed by a lower-case word."""
     out = []
     for seg in segs:
+        fixed = _CREDIT_FIXED.match(line, seg.start, seg.end)
+        if fixed:  # ``Ảnh minh họa Căn bệnh này ...``
+            nxt = fixed.end()
+            while nxt < seg.end and line[nxt].isspace():
+                nxt += 1
+            if fixed.end() < nxt < seg.end:
+                out.append(Segment(seg.start, fixed.end(), SOFT))
+                out.append(Segment(nxt, seg.end, seg.stop))
+                continue
         m = _CREDIT_HEAD.match(line, seg.start, seg.end)
         if not m:
             out.append(seg)
@@ -297,6 +318,18 @@ def _split_credit_heads(line: str, segs: list[Segment], openers: frozenset[str])
         out.append(Segment(seg.start, cut, SOFT))
         out.append(Segment(nxt, seg.end, seg.stop))
     return out
+
+
+def _name_caption(t: str, fc: FlatConfig) -> bool:
+    """A title and a name alone, no stop (``ĐB Hoàng Quang Hàm``, ``Bộ trưởng Đinh Tiến Dũng``):
+    a headline or a heading has other words (``Tokyo Disney Resort, Nhật Bản`` stays)."""
+    if t[-1] in ".!?…:;,\"”)" or "," in t or any(c.isdigit() for c in t):
+        return False
+    for title in fc.name_titles:
+        if t.startswith(title + " "):
+            ws = t[len(title):].split()
+            return fc.name_caption_min <= len(ws) <= fc.name_caption_max and all(w[0].isupper() for w in ws)
+    return False
 
 
 def _in_cut_segment(plan: LinePlan, pos: int) -> bool:

@@ -101,6 +101,16 @@ def split(text: str, cfg: SplitterConfig, start: int = 0, end: int | None = None
     bounds: list[tuple[int, int, str]] = []  # (segment end, next segment start, kind)
     pos = start
     lower_words = lexicon
+    first = start
+    while first < end and text[first].isspace():
+        first += 1
+    if _BRACKET_OPEN.match(text, first):  # the stretch opens with a credit or a link in brackets
+        close = _closing_bracket(text, first)
+        if close != -1 and close <= end:
+            tail = re.match(r"[.,:;]?(\s+)", text[close:end])
+            if tail and close + tail.end() < end:
+                bounds.append((close + tail.start(1), close + tail.end(1), BRACKET))
+                pos = close + tail.end()
     for m in _CANDIDATE.finditer(text, start, end):
         if m.start() < pos:
             continue
