@@ -69,12 +69,28 @@ def test_flat_line_cuts_caption_link_tail_and_keeps_the_story():
     out = doc.edited().text.split("\n")[2]
     assert out == BODY + "Chưa có tổ chức nào đứng ra nhận trách nhiệm về việc bắt cóc hai công dân Hà Lan nói trên."
     cuts = [(e.text.strip(), e.reason, e.rule) for e in doc.edits if e.reason not in ("whitespace", "encoding")]
-    assert ("Tổng thống Colombia Juan Manuel Santos - giữa.", "caption", "credit_caption") in cuts
-    assert ("(Ảnh: EPA/TTXVN)", "caption", "credit_caption") in cuts
+    # the caption sentence and its credit are one piece (the labelling policy)
+    assert ("Tổng thống Colombia Juan Manuel Santos - giữa. (Ảnh: EPA/TTXVN)", "caption", "credit_caption") in cuts
     assert ("[Tổng thống Colombia họp hội đồng an ninh quốc gia sau vụ đánh bom]", "related_news", "bracket_link") in cuts
     assert ("/.", "end_marker", "end_mark") in cuts
     assert ("Trung Hiếu", "byline", "tail_byline") in cuts
     assert ("(TTXVN)", "source_line", "tail_byline") in cuts
+
+
+def test_a_caption_partly_out_of_sight_is_kept_and_a_final_source_is_no_credit():
+    """A caption pull never starts inside a sentence (``... "chào hỏi" tân Tổng thống Hàn Quốc.
+    Ảnh: Getty``: only the credit goes), and ``Nguồn: ...`` ending the article is its source,
+    not a photo credit whose caption would be the story's last sentence."""
+    long = ("Chỉ vài ngày sau lễ nhậm chức, tổng cộng ba quả tên lửa đã được phóng thử từ bờ biển phía đông trong "
+            "khi các nước láng giềng theo dõi sát sao và lên tiếng phản đối, Triều Tiên lại vừa phóng tên lửa "
+            "chào hỏi tân Tổng thống Hàn Quốc.")
+    line = (BODY + long + " Ảnh: Getty " + BODY
+            + "Nhưng cả hai đều được đại diện bởi Mendes, người sẽ thúc đẩy việc tạo ra hòa bình. "
+            + "Nguồn: Báo Đất Việt Gia Bảo | 05:58 20/06/2017 ")
+    doc = clean("Tiêu đề bài báo\nMở đầu bài viết ở đây.\n" + line)
+    out = doc.edited().text.split("\n")[2]
+    assert long in out and "Getty" not in out
+    assert out.endswith("tạo ra hòa bình.") and "Nguồn" not in out
 
 
 def test_long_sentence_before_a_credit_keeps_the_sentence():

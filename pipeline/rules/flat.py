@@ -211,7 +211,15 @@ def plan_line(line: str, fc: FlatConfig, last: bool, whole: bool = True) -> Line
                 tails[k] = m.start()
     photo_story = len(credits) + len(tails) >= fc.photo_story_credits
     plan.photo_story = photo_story
+    def starts_sentence(j: int) -> bool:  # nothing of its sentence lies before segment j
+        if j == 0:
+            return not line[:segs[0].start].strip()
+        return adjacent(j - 1) and segs[j - 1].stop != SOFT
+
     for k in credits:
+        if last and k == n - 1 and texts[k].lstrip("(").startswith("Nguồn") and not texts[k].lstrip("(").startswith("Nguồn ảnh"):
+            rules[k] = ("source_line", "tail_source_label")  # ``Nguồn: Báo Đất Việt`` ending the article
+            continue
         prev = k - 1
         if (not photo_story and adjacent(prev) and rules[prev] is None and prev not in tails
                 and not fc.credit_alone.match(texts[k])
@@ -227,6 +235,11 @@ def plan_line(line: str, fc: FlatConfig, last: bool, whole: bool = True) -> Line
                     break
                 rules[j] = ("caption", "credit_caption")
                 j -= 1
+            first_cap = min(i for i in range(j + 1, k) if rules[i] == ("caption", "credit_caption"))
+            if not starts_sentence(first_cap):  # part of its sentence is out of sight: keep it
+                for i in range(first_cap, k):
+                    rules[i] = None
+                rules[k] = ("caption_credit", "credit")
         else:
             rules[k] = ("caption_credit", "credit")
     for k, cut in tails.items():
@@ -295,10 +308,17 @@ def _split_credit_heads(line: str, segs: list[Segment], openers: frozenset[str])
             continue
         first = m.group(1)
         cut = -1
-        if any(c in first for c in "./") or first.isupper() and len(first) > 1:
+        ws = list(re.finditer(r"\S+", line[m.start(1):seg.end]))
+        if len(ws) <= 4:
+            pass  # ``Ảnh: VGP/Quang Hiếu.``: a credit alone, however its name is written
+        elif first.isupper() and len(first) > 1:  # ``Ảnh: HỒNG TRÂM Khu vực ...``: the capitals
+            j = 1
+            while j < min(4, len(ws)) and ws[j].group().isupper() and len(ws[j].group()) > 1:
+                j += 1
+            cut = m.start(1) + ws[j - 1].end()
+        elif any(c in first for c in "./"):
             cut = m.end()
         else:
-            ws = list(re.finditer(r"\S+", line[m.start(1):seg.end]))
             for j in range(1, min(4, len(ws) - 1)):
                 a, b = ws[j].group(), ws[j + 1].group()
                 if a[:1].isupper() and (b[:1].islower() or a.lower() in openers):
@@ -581,6 +601,15 @@ def line_cuts(line: str, plan: LinePlan, fc: FlatConfig, lo: int = 0, hi: int | 
                 s -= 1
             e = j
         res.append(Piece(s, e, p.reason, p.rule, p.extra))
+    # A caption split in several segments, and its credit, are one edit.
+    merged: list[Piece] = []
+    for p in res:
+        q = merged[-1] if merged else None
+        if q and q.end == p.start and (q.reason, q.rule) == (p.reason, p.rule) and not q.extra and not p.extra:
+            merged[-1] = Piece(q.start, p.end, q.reason, q.rule)
+        else:
+            merged.append(p)
+    res = merged
     # Pieces that run to the end of the line: the first of them takes the white space before it.
     if res and not line[res[-1].end:hi].strip():
         k = len(res) - 1
