@@ -82,12 +82,30 @@ def cmd_diff(args) -> int:
                 keep = True
                 if raw_lines[i].strip() or tags:
                     hunk.append(paint("31", "-" + raw_lines[i]) + paint("2", "    # " + ", ".join(tags) if tags else ""))
+                    marked = _inline_marks(raw_lines[i], starts[i], rec["edits"], paint)
+                    if marked:
+                        hunk.append("~" + marked)
             if keep or not args.reason:
                 hunk += [paint("32", "+" + clean_lines[j]) for j in range(j1, j2)]
         if keep or (not args.reason and hunk):
             print(paint("36", f"@@ raw line {group[0][1] + 1} @@"))
             print("\n".join(hunk))
     return 0
+
+
+def _inline_marks(line: str, start: int, edits: list[dict], paint) -> str | None:
+    """The line with its in-line cuts shown where they are: ``[-piece-]{reason}``."""
+    inside = [e for e in edits if e.get("inline") and start <= e["start"] and e["end"] <= start + len(line)]
+    if not inside:
+        return None
+    out, pos = [], 0
+    for e in inside:
+        s, t = e["start"] - start, e["end"] - start
+        out.append(line[pos:s])
+        out.append(paint("31", "[-" + line[s:t] + "-]") + paint("2", "{" + e["reason"] + "}"))
+        pos = t
+    out.append(line[pos:])
+    return "".join(out)
 
 
 def cmd_stats(args) -> int:

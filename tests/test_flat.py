@@ -149,3 +149,14 @@ def test_model_cuts_carry_their_probability():
     assert modelled and all(e.extra and 0 <= e.extra["probability"] <= 1 for e in modelled)
     if not load_pack("vi").flat.model:
         assert not any(e.rule == "sentence_model" for e in clean(text).edits)
+
+
+def test_inline_cuts_are_marked_and_not_counted_as_lines():
+    from pipeline.provenance import Totals
+
+    doc = clean((FIX / "raw" / "baomoi__22567910.txt").read_text(encoding="utf-8"))
+    flat_edits = [e for e in doc.edits if e.extra and e.extra.get("inline")]
+    assert flat_edits and all("\n" not in e.text for e in flat_edits)
+    t = Totals()
+    t.add({"status": "ok", "edits": [e.to_json() for e in flat_edits]})
+    assert not t.lines and t.chars["caption"] > 0

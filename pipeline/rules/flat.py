@@ -668,7 +668,8 @@ def cut_lines(content, fc: FlatConfig, plan: DocPlan | None, text: str, make_cut
         if lp is None:
             continue
         for p in line_cuts(ln.raw, lp, fc, ln.lo, ln.hi):
-            cuts.append(make_cut(ln.start + p.start, ln.start + p.end, p.reason, p.rule, p.extra))
+            # ``inline``: a cut inside a line, not a line removed (the totals and the report count it so)
+            cuts.append(make_cut(ln.start + p.start, ln.start + p.end, p.reason, p.rule, {**(p.extra or {}), "inline": True}))
             if not ln.raw[ln.lo : p.start].strip():
                 ln.lo = p.end
         mine = [c for c in cuts if ln.start <= c.start and c.end - ln.start <= ln.hi]
