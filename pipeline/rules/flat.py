@@ -284,7 +284,7 @@ def plan_line(line: str, fc: FlatConfig, last: bool, whole: bool = True) -> Line
 
 
 _CREDIT_FIXED = re.compile(r"(?:Ảnh minh (?:họa|hoạ)|Ảnh (?:internet|Internet|tư liệu|chụp màn hình))\.?(?=\s)")
-_CREDIT_HEAD = re.compile(r"(?:Ảnh|Nguồn ảnh|Nguồn|Video|Photo|Clip)\s*:\s*(\S+)")
+_CREDIT_HEAD = re.compile(r"(?:Ảnh|Nguồn ảnh|Nguồn|Photo)\s*:\s*(\S+)")  # not Video/Clip: a title follows them
 
 
 def _split_credit_heads(line: str, segs: list[Segment], openers: frozenset[str]) -> list[Segment]:
@@ -309,7 +309,7 @@ def _split_credit_heads(line: str, segs: list[Segment], openers: frozenset[str])
         first = m.group(1)
         cut = -1
         ws = list(re.finditer(r"\S+", line[m.start(1):seg.end]))
-        if len(ws) <= 4:
+        if len(ws) <= 4 and all(w.group()[0].isupper() for w in ws[1:]) and not any(c.isdigit() for c in line[m.start(1):seg.end]):
             pass  # ``Ảnh: VGP/Quang Hiếu.``: a credit alone, however its name is written
         elif first.isupper() and len(first) > 1:  # ``Ảnh: HỒNG TRÂM Khu vực ...``: the capitals
             j = 1
