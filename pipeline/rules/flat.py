@@ -318,10 +318,14 @@ def _split_credit_heads(line: str, segs: list[Segment], openers: frozenset[str])
             cut = m.start(1) + ws[j - 1].end()
         elif any(c in first for c in "./"):
             cut = m.end()
-        else:
-            for j in range(1, min(4, len(ws) - 1)):
+        else:  # a name, maybe with an agency after a dash: ``Ảnh: Văn Điệp – TTXVN Algeria và ...``
+            for j in range(1, min(7, len(ws) - 1)):
                 a, b = ws[j].group(), ws[j + 1].group()
-                if a[:1].isupper() and (b[:1].islower() or a.lower() in openers):
+                if a in "-–/":
+                    continue
+                if a[:1].isupper() and (b[:1].islower() or b in "-–" or a.lower() in openers):
+                    if ws[j - 1].group() in "-–/" or b in "-–":
+                        continue  # the agency after the dash, or a dash after this name word
                     cut = m.start(1) + ws[j - 1].end()
                     break
                 if not a[:1].isupper():
