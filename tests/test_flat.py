@@ -160,3 +160,11 @@ def test_inline_cuts_are_marked_and_not_counted_as_lines():
     t = Totals()
     t.add({"status": "ok", "edits": [e.to_json() for e in flat_edits]})
     assert not t.lines and t.chars["caption"] > 0
+
+
+def test_a_credit_ending_the_article_takes_no_sentence_with_it():
+    """``... đình đám này. Photo : Bobby Nguyễn`` at the very end credits the article's photos."""
+    last = "Đồng thời, cô cũng sẽ có nhiều hoạt động hưởng ứng cho sự kiện thể thao đình đám này."
+    doc = clean("Tiêu đề bài báo\nMở đầu bài viết ở đây.\n" + BODY + last + " Photo : Bobby Nguyễn Duy Nam ")
+    out = doc.edited().text.split("\n")[2]
+    assert out.endswith(last) and "Photo" not in out

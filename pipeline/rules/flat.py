@@ -217,8 +217,11 @@ def plan_line(line: str, fc: FlatConfig, last: bool, whole: bool = True) -> Line
         return adjacent(j - 1) and segs[j - 1].stop != SOFT
 
     for k in credits:
-        if last and k == n - 1 and texts[k].lstrip("(").startswith("Nguồn") and not texts[k].lstrip("(").startswith("Nguồn ảnh"):
-            rules[k] = ("source_line", "tail_source_label")  # ``Nguồn: Báo Đất Việt`` ending the article
+        if last and k == n - 1:
+            # a credit ending the article credits its photos (``... đình đám này. Photo: X``), or
+            # is its source (``Nguồn: Báo Đất Việt``): the story's last sentence is no caption
+            src = texts[k].lstrip("(").startswith("Nguồn") and not texts[k].lstrip("(").startswith("Nguồn ảnh")
+            rules[k] = ("source_line", "tail_source_label") if src else ("caption_credit", "credit")
             continue
         prev = k - 1
         if (not photo_story and adjacent(prev) and rules[prev] is None and prev not in tails
