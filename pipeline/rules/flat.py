@@ -43,6 +43,8 @@ class FlatConfig:
     credit: re.Pattern  # a segment that is a photo credit
     credit_alone: re.Pattern  # a credit that has no caption before it (``Ảnh minh họa``)
     credit_tail: re.Pattern  # a credit closing a segment
+    credit_requires: tuple[str, ...]  # literals, one of which every credit_tail match holds
+    short_spaces: int  # a credit or a segment rule's match has at most this many spaces
     caption_max_words: int  # a sentence before a credit this short is its caption
     photo_story_credits: int  # this many credits in a line: a photo story, captions stay
     segment_rules: tuple[tuple[str, str, re.Pattern], ...]  # (id, reason, pattern) fullmatch
@@ -84,6 +86,8 @@ def load_config(cfg: dict, caption: dict) -> FlatConfig | None:
         min_share=f.get("min_share", 0.6),
         credit=_compile(f["credit"]),
         credit_tail=_compile(f["credit_tail"]),
+        credit_requires=tuple(f.get("credit_requires", ("",))),
+        short_spaces=f.get("short_spaces", 40),
         credit_alone=_compile(f.get("credit_alone", r"(?!)")),
         caption_max_words=f.get("caption_max_words", 40),
         photo_story_credits=f.get("photo_story_credits", 6),
@@ -202,10 +206,13 @@ def plan_line(line: str, fc: FlatConfig, last: bool, whole: bool = True) -> Line
     rules: list[tuple[str, str] | None] = [None] * n
     texts = [line[s.start:s.end] for s in segs]
     plan = LinePlan(segs, rules)
-    credits = [k for k, t in enumerate(texts) if fc.credit.fullmatch(t)]
+    # Credits are short, and every one holds a literal of the pack's: cheap tests first.
+    short = [t.count(" ") <= fc.short_spaces for t in texts]
+    marked = [any(x in t for x in fc.credit_requires) for t in texts]
+    credits = [k for k, t in enumerate(texts) if short[k] and fc.credit.fullmatch(t)]
     tails = {}
     for k, t in enumerate(texts):  # a credit closing a segment: ``Caption. Ảnh: Name``
-        if k not in credits:
+        if k not in credits and marked[k]:
             m = fc.credit_tail.search(t)
             if m and m.start() > 0:
                 tails[k] = m.start()
@@ -261,6 +268,8 @@ def plan_line(line: str, fc: FlatConfig, last: bool, whole: bool = True) -> Line
         if 0 < k < n - 1 and adjacent(k - 1) and adjacent(k) and _name_caption(t, fc):
             rules[k] = ("caption", "name_caption")  # ``ĐB Hoàng Quang Hàm`` between sentences: a portrait
             continue
+        if not short[k]:
+            continue  # every segment rule matches a few words at most
         for rid, reason, pat in fc.segment_rules:
             if photo_story and reason == "caption":
                 continue  # a photo story's captions are its story
@@ -279,10 +288,12 @@ def plan_line(line: str, fc: FlatConfig, last: bool, whole: bool = True) -> Line
                 j -= 1
     if last:
         _tail(line, texts, plan, fc)
-    for m in fc.end_mark.finditer(line):  # ``./.`` inside the line: the mark goes, the stop stays
-        s = m.start()
-        if not any(p.start <= s < p.end for p in plan.spans) and not _in_cut_segment(plan, s):
+    s = line.find("/.")  # ``./.`` inside the line: the mark goes, the stop stays
+    while s != -1:
+        m = fc.end_mark.match(line, s)
+        if m and not any(p.start <= s < p.end for p in plan.spans) and not _in_cut_segment(plan, s):
             plan.spans.append(Piece(s, m.end(), "end_marker", "end_mark"))
+        s = line.find("/.", s + 2)
     return plan
 
 
