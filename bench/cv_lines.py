@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline.chain import clean_document  # noqa: E402
 from pipeline.learn.labelled import find_labelled  # noqa: E402
-from pipeline.learn.train import collect, fit, fold_of, thresholds  # noqa: E402
+from pipeline.learn.train import OWN_SETS, collect, fit, fold_of, thresholds  # noqa: E402
 from pipeline.readers import read_bytes_document  # noqa: E402
 from pipeline.rules.engine import load_pack  # noqa: E402
 
@@ -44,8 +44,8 @@ def clean_into(docs, model_path: Path, out: Path) -> None:
         (out / f"{d.name}.txt").write_text(doc.text if doc.status != "rejected" else "", encoding="utf-8")
 
 
-def score(shared: Path, labels: str, clean: Path) -> str:
-    r = subprocess.run([sys.executable, str(shared / "tools/score.py"), str(shared / labels), str(clean)],
+def score(shared: Path, labels: Path, clean: Path) -> str:
+    r = subprocess.run([sys.executable, str(shared / "tools/score.py"), str(labels), str(clean)],
                        capture_output=True, text=True)
     return r.stdout.strip().splitlines()[-1]
 
@@ -60,8 +60,12 @@ def main() -> None:
     args = ap.parse_args()
     pack = load_pack("vi")
     max_words, soft = pack.model["max_words"], frozenset(pack.model["soft_rules"])
-    sets = args.sets.split(",")
-    docs = find_labelled([(args.shared / SETS[s][0], args.shared / SETS[s][1]) for s in sets])
+    dirs = {s: (args.shared / SETS[s][0], args.shared / SETS[s][1]) for s in args.sets.split(",")}
+    if OWN_SETS.is_dir():  # the project's own labelled documents (training/<set>/)
+        dirs.update({f"own/{d.name}": (d / "raw", d / "labels") for d in sorted(OWN_SETS.iterdir())
+                     if (d / "labels").is_dir()})
+    sets = list(dirs)
+    docs = find_labelled(list(dirs.values()))
     ex = collect(docs, pack, max_words, soft)
     out = args.out or Path(tempfile.mkdtemp(prefix="cv-lines-"))
     out.mkdir(parents=True, exist_ok=True)
@@ -76,7 +80,7 @@ def main() -> None:
         print(f"  fold {f}: threshold {thr}")
     print(f"\n{args.folds}-fold by document (held-out documents only):")
     for s in sets:
-        print(f"  {s:11s} {score(args.shared, SETS[s][1], out / 'kfold')}")
+        print(f"  {s:11s} {score(args.shared, dirs[s][1], out / 'kfold')}")
 
     # leave one source out
     print("\nleave one source out (the model never saw a document of the source):")
@@ -91,8 +95,8 @@ def main() -> None:
         labels = Path(tempfile.mkdtemp(prefix=f"labels-{src}-"))
         for d in held:  # score.py scores every labelled document in a folder: only this source's
             for ext in (".labels.jsonl", ".clean.txt"):
-                src_file = next((args.shared / SETS[s][1] / f"{d.name}{ext}" for s in sets
-                                 if (args.shared / SETS[s][1] / f"{d.name}{ext}").exists()), None)
+                src_file = next((dirs[s][1] / f"{d.name}{ext}" for s in sets
+                                 if (dirs[s][1] / f"{d.name}{ext}").exists()), None)
                 if src_file:
                     (labels / src_file.name).write_bytes(src_file.read_bytes())
         r = subprocess.run([sys.executable, str(args.shared / "tools/score.py"), str(labels), str(clean_dir)],

@@ -90,10 +90,6 @@ def _rules(ln: Line | None) -> list[float]:
     return [float(r == x) for x in REASONS]
 
 
-def _unigrams(ln: Line) -> set[str]:
-    return {w.lower() for w in (ln.ws if ln.ws is not None else words(ln.text[:2000]))}
-
-
 def _share(a: set, b: set) -> float:
     return len(a & b) / len(a) if a else 0.0
 
@@ -111,28 +107,53 @@ def candidates(a: Analysis, max_words: int, soft: frozenset[str]) -> list[int]:
     return out
 
 
+class _View:
+    """The words of a line the features compare, lower-cased: all of a short line's, the
+    first and last ``_EDGE`` of a long one (a caption restates the start of the paragraph
+    after it or the end of the one before; the middle of a long paragraph never matters)."""
+
+    __slots__ = ("head", "tail", "uni", "tri")
+
+    def __init__(self, ln: Line):
+        if ln.ws is not None:
+            ws = [w.lower() for w in ln.ws]
+            self.head, self.tail = ws[:_EDGE], ws[-_EDGE:]
+            both = ws
+        else:
+            t = ln.text
+            self.head = [w.lower() for w in words(t[: _EDGE * 10])][:_EDGE]
+            self.tail = [w.lower() for w in words(t[-_EDGE * 10 :])][-_EDGE:]
+            both = self.head + self.tail
+        self.uni = set(both)
+        self.tri = {tuple(both[i : i + 3]) for i in range(len(both) - 2)}
+
+
+_EDGE = 60
+
+
 def document_rows(a: Analysis, pack: Pack, rows: list[int]) -> np.ndarray:
     """One feature row per candidate line (``rows``: indexes into ``a.content``)."""
     content = a.content
     n = len(content)
     if not rows:
         return np.zeros((0, len(NAMES)))
-    shapes = [None] * n
+    shapes: list = [None] * n
+    views: list = [None] * n
     long_idx = [k for k, ln in enumerate(content) if ln.words >= LONG and _ends_stop(ln.text)]
     first_long = long_idx[0] if long_idx else n
     last_long = long_idx[-1] if long_idx else -1
     total = sum(len(ln.raw) for ln in content) or 1
     before = np.cumsum([0] + [len(ln.raw) for ln in content])
-    title_uni = _unigrams(a.title) if a.title is not None else set()
     short = [ln for ln in content if ln.words < 15]
     short_nostop = sum(1 for ln in short if not _ends_stop(ln.text))
     shapes_of_rows = {k: (content[k].words, _ends_stop(content[k].text)) for k in rows}
-    uni_cache: dict[int, set] = {}
 
-    def uni(k: int) -> set:
-        if k not in uni_cache:
-            uni_cache[k] = _unigrams(content[k])
-        return uni_cache[k]
+    def view(k: int) -> _View | None:
+        if not 0 <= k < n:
+            return None
+        if views[k] is None:
+            views[k] = _View(content[k])
+        return views[k]
 
     def shape(k: int) -> list[float]:
         if not 0 <= k < n:
@@ -141,18 +162,20 @@ def document_rows(a: Analysis, pack: Pack, rows: list[int]) -> np.ndarray:
             shapes[k] = _shape(content[k], pack)
         return shapes[k]
 
+    title_uni = view(content.index(a.title)).uni if a.title is not None else set()
     out = np.zeros((len(rows), len(NAMES)))
     for r, k in enumerate(rows):
         ln = content[k]
         t = ln.text
-        tail = t[-240:]
-        u = uni(k)
+        v = view(k)
+        u = v.uni
         prev_ln = content[k - 1] if k > 0 else None
         next_ln = content[k + 1] if k + 1 < n else None
-        earlier = set().union(*(uni(j) for j in range(max(0, k - 40), k))) if k else set()
+        pv, nv = view(k - 1), view(k + 1)
+        earlier = set().union(*(view(j).uni for j in range(max(0, k - 5), k))) if k else set()
         exact_earlier = any(content[j].text == t for j in range(k))
-        later = [j for j in range(k + 1, min(n, k + 40))]
-        tri = ln.trigrams()
+        later = max((_share(v.tri, view(j).tri) for j in range(k + 1, min(n, k + 10)) if content[j].words <= 60),
+                    default=0.0)
         run = 0
         j = k
         while j >= 0 and content[j].words < LONG:
@@ -170,20 +193,19 @@ def document_rows(a: Analysis, pack: Pack, rows: list[int]) -> np.ndarray:
             + [len(t) / (ln.words or 1), float(t.count(":")), float(t.count("|")),
                float(">>" in t or "»" in t or "<<" in t), float(bool(_URL.search(t))), float("@" in t),
                float(sum(t.count(q) for q in "\"“”")), float(t.count("(")), float(t.count("[")),
-               float(bool(pack.caption_credit.search(tail))), float(bool(pack.caption_opening.search(t))),
+               float(bool(pack.caption_credit.search(t[-240:]))), float(bool(pack.caption_opening.search(t))),
                float(bool(pack.body_opening.match(t))), float(bool(pack.narrative.search(t))),
                float(t[:1].isupper()), float(bool(ln.ws) and ln.ws[-1][:1].isupper()),
                float(k), float(n - 1 - k), k / max(1, n - 1), before[k] / total, float(k > last_long),
                float(k < first_long), float(n), float(len(long_idx)),
                float(prev_ln is not None and next_ln is not None and prev_ln.words >= LONG and next_ln.words >= LONG),
                float(run),
-               _tri_share(tri, prev_ln), _tri_share(tri, next_ln),
-               _share(u, uni(k - 1)) if k > 0 else 0.0, _share(u, uni(k + 1)) if k + 1 < n else 0.0,
-               _share(u, title_uni), _share(u, earlier), float(exact_earlier),
-               max((_tri_share(tri, content[j]) for j in later), default=0.0),
+               _share(v.tri, pv.tri) if pv else 0.0, _share(v.tri, nv.tri) if nv else 0.0,
+               _share(u, pv.uni) if pv else 0.0, _share(u, nv.uni) if nv else 0.0,
+               _share(u, title_uni), _share(u, earlier), float(exact_earlier), later,
                float(ln.raw[:1] in " \t"), float(bool(_LIST_MARKER.match(t))), float(t.endswith("?")),
                float(prev_ln is not None and prev_ln.text.endswith(":")),
-               _share(u, _lead(next_ln, 20)), _share(u, _lead(prev_ln, -20)),
+               _share(u, set(nv.head[:20])) if nv else 0.0, _share(u, set(pv.tail[-20:])) if pv else 0.0,
                float(len(short)), short_nostop / (len(short) or 1),
                float(sum(1 for j, (w, st) in shapes_of_rows.items()
                          if j != k and abs(w - ln.words) <= 2 and st == _ends_stop(t)))]
@@ -195,17 +217,3 @@ def document_rows(a: Analysis, pack: Pack, rows: list[int]) -> np.ndarray:
         )
         out[r] = row
     return out
-
-
-def _lead(ln: Line | None, n: int) -> set[str]:
-    """The first ``n`` (or, negative, the last ``-n``) words of a line, lower-cased."""
-    if ln is None:
-        return set()
-    ws = words(ln.text[:400] if n > 0 else ln.text[-400:])
-    return {w.lower() for w in (ws[:n] if n > 0 else ws[n:])}
-
-
-def _tri_share(tri: set, other: Line | None) -> float:
-    if other is None or not tri:
-        return 0.0
-    return len(tri & other.trigrams()) / len(tri)

@@ -151,21 +151,32 @@ def train_line_model(docs: list[LabelledDoc], pack: Pack, max_words: int, soft: 
 
 LABELLED_SETS = (("seeds", "gold"), ("dev/raw", "dev/labels"), ("train/raw", "train/labels"),
                  ("train-flat/raw", "train-flat/labels"))
+# The project's own labelled documents (training/<set>/raw + labels), beside the shared sets.
+OWN_SETS = Path(__file__).resolve().parent.parent.parent / "training"
 
 
-def build(shared: Path, out: Path, pack_name: str = "vi", target_precision: float = 0.99) -> LineModel:
-    """Rebuild a shipped line model from the labelled sets under ``shared`` (the same bytes
-    on every run: folds by name hash, one thread, fixed seeds)."""
+def labelled_pairs(shared: Path, own: Path | None = OWN_SETS) -> list[tuple[Path, Path]]:
+    pairs = [(shared / r, shared / lab) for r, lab in LABELLED_SETS if (shared / lab).is_dir()]
+    if own is not None and own.is_dir():
+        pairs += [(d / "raw", d / "labels") for d in sorted(own.iterdir()) if (d / "labels").is_dir()]
+    return pairs
+
+
+def build(shared: Path, out: Path, pack_name: str = "vi", target_precision: float = 0.99,
+          own: Path | None = OWN_SETS) -> LineModel:
+    """Rebuild a shipped line model from the labelled sets under ``shared`` and the project's
+    own ``training/`` sets (the same bytes on every run: folds by name hash, one thread,
+    fixed seeds)."""
     from ..rules.engine import load_pack
 
     pack = load_pack(pack_name)
-    pairs = [(shared / r, shared / lab) for r, lab in LABELLED_SETS if (shared / lab).is_dir()]
+    pairs = labelled_pairs(shared, own)
     if not pairs:
         raise FileNotFoundError(f"no labelled sets under {shared} (looked for {', '.join(lab for _, lab in LABELLED_SETS)})")
     docs = find_labelled(pairs)
+    sets = [f"{lab.parent.name}/{lab.name}" for _, lab in pairs]
     model = train_line_model(docs, pack, pack.model["max_words"], frozenset(pack.model["soft_rules"]),
-                             target_precision, meta={"name": out.stem, "pack": pack.name,
-                                                     "sets": [lab for _, lab in LABELLED_SETS if (shared / lab).is_dir()]})
+                             target_precision, meta={"name": out.stem, "pack": pack.name, "sets": sets})
     out.parent.mkdir(parents=True, exist_ok=True)
     model.save(out)
     return model
