@@ -19,12 +19,12 @@ from .labelled import LabelledDoc, examples, find_labelled
 from .linemodel import LineModel
 
 PARAMS = {
-    "objective": "binary", "learning_rate": 0.05, "num_leaves": 15, "min_data_in_leaf": 8,
+    "objective": "binary", "learning_rate": 0.1, "num_leaves": 15, "min_data_in_leaf": 8,
     "feature_fraction": 0.8, "feature_fraction_seed": 1, "lambda_l2": 1.0, "max_bin": 63,
     "deterministic": True, "force_row_wise": True, "num_threads": 1, "seed": 1, "verbose": -1,
 }
-ROUNDS = 300
-REASON_ROUNDS = 80
+ROUNDS = 150
+REASON_ROUNDS = 60
 
 
 @dataclass
