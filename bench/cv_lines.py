@@ -37,6 +37,7 @@ def train_model(ex, docs_idx, max_words, soft, target, path: Path):
 
 
 def clean_into(docs, model_path: Path, out: Path) -> None:
+    """Clean ``docs`` with the model at ``model_path`` (``none``: the rules alone)."""
     out.mkdir(parents=True, exist_ok=True)
     for d in docs:
         doc = clean_document(read_bytes_document(d.name, d.raw_path.read_bytes(), str(d.raw_path)),
@@ -45,9 +46,12 @@ def clean_into(docs, model_path: Path, out: Path) -> None:
 
 
 def score(shared: Path, labels: Path, clean: Path) -> str:
+    """score.py's numbers, shortened: line P/R, word P/R."""
     r = subprocess.run([sys.executable, str(shared / "tools/score.py"), str(labels), str(clean)],
                        capture_output=True, text=True)
-    return r.stdout.strip().splitlines()[-1]
+    v = r.stdout.strip().splitlines()[-1].split()
+    d = dict(zip(v[::2], v[1::2]))
+    return f"lines {d['precision']} / {d['recall']}  words {d['word_precision']} / {d['word_recall']}"
 
 
 def main() -> None:
@@ -71,6 +75,9 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     print(f"{len(docs)} documents, {len(ex.y)} candidate lines ({int(ex.y.sum())} furniture); outputs in {out}")
 
+    # the rules alone on the same documents: what the model adds or takes away
+    clean_into(docs, Path("none"), out / "rules")
+
     # k-fold by document
     folds = [fold_of(d.name, args.folds) for d in docs]
     for f in range(args.folds):
@@ -78,9 +85,10 @@ def main() -> None:
         thr = train_model(ex, train, max_words, soft, args.target_precision, out / f"fold{f}.json")
         clean_into([d for i, d in enumerate(docs) if folds[i] == f], out / f"fold{f}.json", out / "kfold")
         print(f"  fold {f}: threshold {thr}")
-    print(f"\n{args.folds}-fold by document (held-out documents only):")
+    print(f"\n{args.folds}-fold by document (held-out documents only; precision / recall):")
+    print(f"  {'set':13s} {'with the model':38s} rules alone")
     for s in sets:
-        print(f"  {s:11s} {score(args.shared, dirs[s][1], out / 'kfold')}")
+        print(f"  {s:13s} {score(args.shared, dirs[s][1], out / 'kfold'):38s} {score(args.shared, dirs[s][1], out / 'rules')}")
 
     # leave one source out
     print("\nleave one source out (the model never saw a document of the source):")
@@ -99,9 +107,9 @@ def main() -> None:
                                  if (dirs[s][1] / f"{d.name}{ext}").exists()), None)
                 if src_file:
                     (labels / src_file.name).write_bytes(src_file.read_bytes())
-        r = subprocess.run([sys.executable, str(args.shared / "tools/score.py"), str(labels), str(clean_dir)],
-                           capture_output=True, text=True)
-        print(f"  {src:5s} ({len(held)} documents, threshold {thr}): {r.stdout.strip().splitlines()[-1]}")
+        print(f"  {src:5s} ({len(held)} documents, threshold {thr})")
+        print(f"        with the model {score(args.shared, labels, clean_dir)}")
+        print(f"        rules alone    {score(args.shared, labels, out / 'rules')}")
 
 
 if __name__ == "__main__":
