@@ -40,8 +40,7 @@ def strip_documents(docs: Iterable[Document], pack_name: str = "vi",
             model.decide(analyses, pack)
         for doc, et, a in zip(live, edited, analyses):
             found = finish(a, disabled)
-            et.apply(Op(c.start, c.end, "", c.reason, c.rule, None if c.score is None else {"score": c.score})
-                     for c in found.cuts)
+            et.apply(Op(c.start, c.end, "", c.reason, c.rule, c.extra) for c in found.cuts)
             doc.update(et)
             for key, value in found.metadata.items():
                 doc.metadata.setdefault(key, value)

@@ -224,7 +224,7 @@ class Cut:
     end: int
     reason: str
     rule: str
-    score: float | None = None  # the line model's probability, when it made the call
+    extra: dict | None = None  # what else the manifest records (the line model's ``score``)
 
 
 @dataclass
@@ -379,7 +379,8 @@ def finish(a: Analysis, disabled: frozenset[str] = frozenset()) -> Findings:
     spans = {(ln.start, ln.nl) for ln in dropped}
     # In-line cuts inside a dropped line are moot: the whole line goes.
     found.cuts = [c for c in found.cuts if not any(s <= c.start and c.end <= e for s, e in spans)]
-    found.cuts += [Cut(ln.start, ln.nl, ln.reason, ln.rule or ln.reason, ln.score) for ln in dropped]
+    found.cuts += [Cut(ln.start, ln.nl, ln.reason, ln.rule or ln.reason, None if ln.score is None else {"score": ln.score})
+                   for ln in dropped]
     found.cuts.sort(key=lambda c: (c.start, c.end))
     return found
 
