@@ -149,6 +149,21 @@ def cmd_clean(args) -> int:
     return 0
 
 
+def cmd_train(args) -> int:
+    from .learn.linemodel import MODEL_DIR
+    from .learn.train import build
+
+    out = Path(args.out) if args.out else MODEL_DIR / "vi_lines.json"
+    try:
+        m = build(Path(args.shared), out, args.pack, args.target_precision)
+    except FileNotFoundError as e:
+        print(f"pipeline: {e}", file=sys.stderr)
+        return 2
+    print(f"Wrote {out}: {m.meta['documents']} documents, {m.meta['lines']} candidate lines "
+          f"({m.meta['furniture_lines']} furniture); threshold {m.threshold}, veto below {m.veto}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="pipeline",
@@ -183,6 +198,16 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("file")
     c.add_argument("--explain", action="store_true", help="also print each edit on stderr")
     c.set_defaults(func=cmd_clean)
+
+    t = sub.add_parser("train", help="rebuild the line model from labelled documents",
+                       description="Train the line model on labelled documents (NAME.txt beside NAME.labels.jsonl) "
+                       "and write it as JSON. Deterministic: the same sets give the same bytes. Held-out "
+                       "quality: python bench/cv_lines.py.")
+    t.add_argument("--shared", default="../shared", help="folder holding gold/, dev/, train/, train-flat/ (default: ../shared)")
+    t.add_argument("--out", help="model file to write (default: the package's models/vi_lines.json)")
+    t.add_argument("--pack", default="vi", help="rule pack whose rules run first (default: vi)")
+    t.add_argument("--target-precision", type=float, default=0.99, help="held-out precision the thresholds must reach (default: 0.99)")
+    t.set_defaults(func=cmd_train)
     return p
 
 

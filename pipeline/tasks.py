@@ -48,6 +48,7 @@ class cleaning(luigi.Config):
 
     rule_pack = luigi.Parameter(default="vi", description="rule pack name or path to a .toml file")
     disabled_reasons = luigi.Parameter(default="", description="comma-separated reasons whose rules are off, e.g. caption")
+    line_model = luigi.Parameter(default="", description="line model name or .json path instead of the pack's; none: rules alone")
     repeat_threshold = luigi.FloatParameter(default=0.8, description="similarity at which a nearby line is a repeat")
     repeat_window = luigi.IntParameter(default=3, description="how many lines back a repeat may stand")
     max_bytes = luigi.IntParameter(default=64 * 1024 * 1024, description="largest input file read, in bytes")
@@ -64,17 +65,18 @@ def settings_digest() -> str:
     """Settings plus the package's own code and rule packs: change either, rerun."""
     c = cleaning()
     h = hashlib.sha256()
-    keys = ("rule_pack", "disabled_reasons", "repeat_threshold", "repeat_window", "max_bytes", "num_perm", "dedup_threshold",
+    keys = ("rule_pack", "disabled_reasons", "line_model", "repeat_threshold", "repeat_window", "max_bytes", "num_perm", "dedup_threshold",
             "lsh_threshold", "dedup_min_words", "boilerplate_min_docs", "dedup_action")
     h.update(dumps({k: getattr(c, k) for k in keys}).encode())
     h.update(STAGE_VERSION.encode())  # stage files are marshal: tied to the Python version
     root = Path(__file__).parent
     for p in sorted(root.rglob("*")):
-        if p.suffix in (".py", ".toml") and "__pycache__" not in p.parts:
+        if p.suffix in (".py", ".toml", ".json") and "__pycache__" not in p.parts:
             h.update(p.relative_to(root).as_posix().encode())
             h.update(p.read_bytes())
-    if c.rule_pack.endswith(".toml"):
-        h.update(Path(c.rule_pack).read_bytes())
+    for own in (c.rule_pack, c.line_model):
+        if own.endswith((".toml", ".json")):
+            h.update(Path(own).read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -87,7 +89,12 @@ def _warm() -> None:
     from . import textarray
 
     dedup_settings()  # LSH parameters: a numerical integration
-    load_pack(cleaning().rule_pack)  # compiles the pack's patterns
+    pack = load_pack(cleaning().rule_pack)  # compiles the pack's patterns
+    from .boilerplate import line_model_for
+
+    model = line_model_for(pack, cleaning().line_model or None)
+    if model is not None:  # lightgbm imported and both boosters built once, not per task
+        model._remove, model._reason
     textarray._tables()  # character classes for the 65,536 BMP code points
     textarray._powers(1 << 21)  # hash powers for a batch of lines (dedup.shingles._CHUNK_CHARS and more)
     # What exists now is shared with every task's forked process. Out of the collector's
@@ -201,7 +208,7 @@ class StripShard(_ShardTask):
     def transform(self, docs):
         c = cleaning()
         disabled = frozenset(r.strip() for r in c.disabled_reasons.split(",") if r.strip())
-        return strip_documents(docs, c.rule_pack, disabled)
+        return strip_documents(docs, c.rule_pack, disabled, c.line_model or None)
 
 
 def dedup_settings() -> corpus.DedupSettings:

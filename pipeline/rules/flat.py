@@ -69,19 +69,29 @@ class FlatConfig:
     model_max_words: int  # ... up to this many
 
 
-def load_config(cfg: dict, caption: dict) -> FlatConfig | None:
-    """The ``[flat]`` section of a pack (None when the pack has none)."""
-    f = cfg.get("flat")
-    if not f:
+def load_config(cfg: dict, settings: dict, comp) -> FlatConfig | None:
+    """The ``[flat]`` section of a pack (None when the pack has none). ``settings``: the pack's
+    validated sections (defaults filled in); ``comp``: the pack's pattern compiler ({UPPER}, {LOWER})."""
+    if "flat" not in cfg:
         return None
-    from .engine import _compile  # {UPPER}/{LOWER} in patterns
+    f, caption = settings["flat"], settings["caption"]
+    _compile = comp
 
     def rules(key):
-        return tuple((r["id"], r["reason"], _compile(r["pattern"], r.get("ignore_case", False)))
-                     for r in f.get(key, []))
+        out = []
+        for r in f.get(key, []):
+            unknown = sorted(set(r) - {"id", "reason", "pattern", "ignore_case"})
+            missing = [k for k in ("id", "reason", "pattern") if k not in r]
+            if unknown or missing:
+                from .engine import PackError
+
+                raise PackError(f"[[flat.{key}]] {r.get('id', '?')!r}: "
+                                + (f"unknown key {unknown[0]!r}" if unknown else f"no {missing[0]!r}"))
+            out.append((r["id"], r["reason"], comp(r["pattern"], r.get("ignore_case", False), f"[[flat.{key}]] {r['id']}")))
+        return tuple(out)
 
     return FlatConfig(
-        splitter=SplitterConfig.from_pack(cfg.get("sentences", {})),
+        splitter=SplitterConfig.from_pack(settings["sentences"]),
         min_chars=f.get("min_chars", 150),
         min_share=f.get("min_share", 0.6),
         credit=_compile(f["credit"]),
