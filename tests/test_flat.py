@@ -168,3 +168,14 @@ def test_a_credit_ending_the_article_takes_no_sentence_with_it():
     doc = clean("Tiêu đề bài báo\nMở đầu bài viết ở đây.\n" + BODY + last + " Photo : Bobby Nguyễn Duy Nam ")
     out = doc.edited().text.split("\n")[2]
     assert out.endswith(last) and "Photo" not in out
+
+
+def test_an_aside_in_brackets_and_reported_speech_stay():
+    """``[không phải loại ICBM-ND]`` is the story's own aside (a link's headline opens with a
+    capital); a sentence reporting what someone said before a credit is the story."""
+    said = "Bác sỹ điều trị cho biết, chị Thanh không còn phải truyền dịch như ngày hôm qua."
+    line = (BODY + "Trong số 17 lần phóng thử đánh chặn tên lửa [không phải loại ICBM-ND] được tiến hành, 9 lần thành công. "
+            + said + " (ảnh: ANTĐ) " + BODY)
+    doc = clean("Tiêu đề bài báo\nMở đầu bài viết ở đây.\n" + line)
+    out = doc.edited().text.split("\n")[2]
+    assert "[không phải loại ICBM-ND]" in out and said in out and "ANTĐ" not in out

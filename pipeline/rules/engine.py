@@ -45,6 +45,7 @@ PACK_SCHEMA: dict[str, dict[str, tuple]] = {
         "threshold": (_NUM, 0.9), "model_min_words": (_INT, 2), "model_max_words": (_INT, 45),
         "caption_max_words": (_INT, 40), "photo_story_credits": (_INT, 6),
         "name_caption_min": (_INT, 2), "name_caption_max": (_INT, 4), "name_titles": (_LIST, []),
+        "reported_speech": (_LIST, []),
         "credit": (_STR, r"(?!)"), "credit_alone": (_STR, r"(?!)"), "credit_tail": (_STR, r"(?!)"),
         "credit_requires": (_LIST, []), "short_spaces": (_INT, 40), "teaser_call": (_STR, r"(?!)"),
         "end_mark": (_STR, r"(?<=[.…])/\."), "caption_words": (_LIST, []), "narrative_words": (_LIST, []),

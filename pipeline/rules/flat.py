@@ -60,6 +60,7 @@ class FlatConfig:
     name_caption_min: int  # a segment of this many capitalised words and no stop, between
     name_caption_max: int  # sentences, is a portrait's caption
     name_titles: tuple[str, ...]  # ... after one of these titles
+    reported_speech: tuple[str, ...]  # a sentence that reports what someone said is the story, not a caption
     model: bool  # run the sentence model (else the rules alone, on windows around their anchors)
     anchors: tuple[str, ...]  # what the rules look for: only the text around it is split
     window_before: int
@@ -114,6 +115,7 @@ def load_config(cfg: dict, settings: dict, comp) -> FlatConfig | None:
         name_caption_min=f.get("name_caption_min", 3),
         name_caption_max=f.get("name_caption_max", 4),
         name_titles=tuple(f.get("name_titles", ())),
+        reported_speech=tuple(f.get("reported_speech", ())),
         model=f.get("model", True),
         anchors=tuple(f.get("anchors", ())),
         window_before=f.get("window_before", 600),
@@ -243,6 +245,7 @@ def plan_line(line: str, fc: FlatConfig, last: bool, whole: bool = True) -> Line
         prev = k - 1
         if (not photo_story and adjacent(prev) and rules[prev] is None and prev not in tails
                 and not fc.credit_alone.match(texts[k])
+                and not any(w in texts[prev] for w in fc.reported_speech)
                 and len(_WORD.findall(texts[prev])) <= fc.caption_max_words):
             rules[prev] = ("caption", "credit_caption")
             rules[k] = ("caption", "credit_caption")
