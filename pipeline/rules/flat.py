@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .sentences import BRACKET, END, HARD, SOFT, Segment, SplitterConfig, split
+from .sentences import BRACKET, END, HARD, SOFT, Lexicon, Segment, SplitterConfig, split
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "flat_sentences.json"
 _WORD = re.compile(r"\w+")
@@ -193,10 +193,8 @@ def _segments(line: str, fc: FlatConfig, last: bool, whole: bool) -> list[Segmen
     if whole:
         return _split_credit_heads(line, split(line, fc.splitter), openers)
     segs: list[Segment] = []
-    lexicon = None
+    lexicon = Lexicon(line)  # soft boundaries as on the whole line
     for a, b in _windows(line, fc, last):
-        if lexicon is None:
-            lexicon = set(line.split())  # soft boundaries as on the whole line
         part = _split_credit_heads(line, split(line, fc.splitter, a, b, lexicon), openers)
         if a > 0:
             part = part[1:]  # it may have begun before the window

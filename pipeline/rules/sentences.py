@@ -41,6 +41,24 @@ _FIRST_WORD = re.compile(r"\w+")
 _WORD_BEFORE = re.compile(r"([\w./&]+)[.!?…]*$")
 
 
+class Lexicon:
+    """Does the text write this word (as a word of its own)? A substring search per question,
+    remembered: a long line asks a few, and a set of all its words would cost more."""
+
+    __slots__ = ("text", "seen")
+
+    def __init__(self, text: str):
+        self.text = " " + text + " "
+        self.seen: dict[str, bool] = {}
+
+    def __contains__(self, w: str) -> bool:
+        hit = self.seen.get(w)
+        if hit is None:
+            t = self.text
+            hit = self.seen[w] = any((" " + w + c) in t for c in " ,.;:!?")
+        return hit
+
+
 @dataclass(frozen=True)
 class Segment:
     start: int
@@ -93,10 +111,10 @@ def _is_abbreviation(text: str, stop_at: int, cfg: SplitterConfig) -> bool:
 
 
 def split(text: str, cfg: SplitterConfig, start: int = 0, end: int | None = None,
-          lexicon: set[str] | None = None) -> list[Segment]:
+          lexicon: "Lexicon | None" = None) -> list[Segment]:
     """Segments of ``text[start:end]`` in order, with absolute offsets, covering its non-blank
-    text. ``lexicon``: the words the text writes (``set(text.split())``), when a caller splits
-    several stretches of one text (else made from the stretch)."""
+    text. ``lexicon``: the words of the whole text, when a caller splits several stretches of
+    one text (else the stretch's own)."""
     end = len(text) if end is None else end
     bounds: list[tuple[int, int, str]] = []  # (segment end, next segment start, kind)
     pos = start
@@ -140,7 +158,7 @@ def split(text: str, cfg: SplitterConfig, start: int = 0, end: int | None = None
                 # case (``... đảo điên Bắt đầu ...``, ``... Brazil Trái với ...``); a name it
                 # never lowers goes on (``sao Việt``, ``thủ đô Bogota``)
                 if lower_words is None:
-                    lower_words = set(text[start:end].split())
+                    lower_words = Lexicon(text[start:end])
                 nxt = _FIRST_WORD.match(text, ws_e)
                 if not nxt or nxt.group().lower() not in lower_words:
                     continue
