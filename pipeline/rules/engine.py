@@ -41,7 +41,7 @@ PACK_SCHEMA: dict[str, dict[str, tuple]] = {
                   "speech": (_LIST, [])},
     "flat": {
         "min_chars": (_INT, 150), "min_share": (_NUM, 0.6), "model": (_BOOL, False), "anchors": (_LIST, []),
-        "window_before": (_INT, 250), "window_after": (_INT, 120), "window_tail": (_INT, 250),
+        "window_before": (_INT, 300), "window_after": (_INT, 150), "window_tail": (_INT, 300),
         "threshold": (_NUM, 0.9), "model_min_words": (_INT, 2), "model_max_words": (_INT, 45),
         "caption_max_words": (_INT, 40), "photo_story_credits": (_INT, 6),
         "name_caption_min": (_INT, 2), "name_caption_max": (_INT, 4), "name_titles": (_LIST, []),
