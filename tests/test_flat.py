@@ -179,3 +179,11 @@ def test_an_aside_in_brackets_and_reported_speech_stay():
     doc = clean("Tiêu đề bài báo\nMở đầu bài viết ở đây.\n" + line)
     out = doc.edited().text.split("\n")[2]
     assert "[không phải loại ICBM-ND]" in out and said in out and "ANTĐ" not in out
+
+
+def test_a_list_before_a_credit_is_not_a_caption():
+    """baomoi__22663409: an awards list glued to a video title before ``(Nguồn: FIFA TV)``."""
+    awards = ("Các danh hiệu cá nhân của Confed Cup 2017: Quả bóng vàng: Julian Draxler (Đức) Chiếc giày vàng: "
+              "Timo Werner (Đức) – 3 bàn Găng tay vàng: Claudio Bravo (Chile) Video chung kết Confed Cup 2017")
+    doc = clean("Tiêu đề bài báo\nMở đầu bài viết ở đây.\n" + BODY + awards + " (Nguồn: FIFA TV) " + BODY)
+    assert awards in doc.edited().text

@@ -244,6 +244,7 @@ def plan_line(line: str, fc: FlatConfig, last: bool, whole: bool = True) -> Line
         if (not photo_story and adjacent(prev) and rules[prev] is None and prev not in tails
                 and not fc.credit_alone.match(texts[k])
                 and not any(w in texts[prev] for w in fc.reported_speech)
+                and texts[prev].count(":") < 2  # ``Quả bóng vàng: ... Chiếc giày vàng: ...``: a list, the story
                 and len(_WORD.findall(texts[prev])) <= fc.caption_max_words):
             rules[prev] = ("caption", "credit_caption")
             rules[k] = ("caption", "credit_caption")
