@@ -251,7 +251,8 @@ def plan_line(line: str, fc: FlatConfig, last: bool, whole: bool = True) -> Line
             # a caption split at a soft boundary (``Một góc | Trung tâm Điện lực ...``) goes whole
             words = len(_WORD.findall(texts[prev]))
             j = prev - 1
-            while adjacent(j) and rules[j] is None and segs[j].stop == SOFT and j not in tails:
+            while (adjacent(j) and rules[j] is None and segs[j].stop == SOFT and j not in tails
+                   and not texts[j].endswith(":")):  # ``Quả bóng vàng: ...``: a list, not one caption
                 words += len(_WORD.findall(texts[j]))
                 if words > fc.caption_max_words:
                     break
