@@ -13,6 +13,13 @@ __version__ = "0.1.0"
 # before numpy loads; a value the user chose stays.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+
+from .shell import install_error_filter, install_luigi_defaults
+
+# Luigi's defaults travel with the package (works from any folder); user errors read as sentences.
+install_luigi_defaults()
+install_error_filter()
+
 from .tasks import BandBuckets, CleanAll, EmitShard, NearDuplicates, RepairShard, SignShard, StripShard, cleaning
 
 __all__ = ["CleanAll", "RepairShard", "BandBuckets", "StripShard", "SignShard", "NearDuplicates", "EmitShard", "cleaning"]

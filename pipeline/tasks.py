@@ -38,6 +38,7 @@ from .report import ReportStats, build_report
 from .stagefiles import VERSION as STAGE_VERSION
 from .stagefiles import read_docs, write_docs
 from .readers import InputFile, count_inputs, iter_inputs, read_documents
+from .shell import InputError
 from .writers import atomic_open, concat_files, dumps, dumps_bytes, loads, safe_child, write_atomic, write_in_place
 
 STAGES = "_stages"
@@ -281,7 +282,7 @@ def prior_index(against: str) -> list[dict[str, Any]]:
         return []
     folder = Path(against) / INDEX
     if not folder.is_dir():
-        raise FileNotFoundError(f"--against {against}: no {INDEX}/ folder there (run CleanAll into it first)")
+        raise InputError(f"--against {against}: no {INDEX}/ folder there (run CleanAll into it first)")
     out = []
     for k, npz in enumerate(sorted(folder.glob("*.npz"))):
         stem = npz.with_suffix("")
@@ -567,7 +568,8 @@ class CleanAll(luigi.Task):
             if self.shard_size < 0:
                 raise ValueError("--shard-size must be 0 (automatic) or a number of documents")
             if not os.path.isdir(self.input_dir):
-                raise FileNotFoundError(f"input directory not found: {self.input_dir}")
+                raise InputError(f"the input folder {self.input_dir} does not exist (in {os.getcwd()}); "
+                                 "give one with --input-dir")
             settings = settings_digest()
             prior = prior_fingerprint(str(self.against)) if self.against else ""
             plan_path, fingerprints, n_inputs, passed_over = _in_child(
