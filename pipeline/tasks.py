@@ -617,7 +617,8 @@ class CleanAll(luigi.Task):
         _remove_stale(out / "extracted", keep_sorted)
         summary.update(passed_over)  # entries that are not documents, and folders that could not be read
         write_atomic(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-        write_atomic(out / "report.html", build_report(report, out / "clean", summary))
+        write_atomic(out / "report.html", build_report(report, out / "clean", summary,
+                                                       run={"input_dir": str(self.input_dir), "settings": settings_digest()}))
         _write_index(out / INDEX, [SignShard(**s).output() for s in shards])
         _prune_stages(out / STAGES, {s["fingerprint"] for s in shards} | {run_fp})
         with self.output().open("w") as f:
