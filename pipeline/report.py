@@ -138,7 +138,7 @@ def _bars(counts: dict[str, int], unit: str) -> str:
     rows = []
     for reason, n in sorted(counts.items(), key=lambda kv: -kv[1]):
         w = max(2, int(420 * n / top))
-        rows.append(f'<tr><td>{_e(reason)}</td><td class="n" data-v="{n}">{n:,} {unit}</td>'
+        rows.append(f'<tr><td>{_e(reason)}</td><td class="n" data-v="{n}">{n:,} {unit if n != 1 else unit[:-1]}</td>'
                     f'<td><span class="bar" style="width:{w}px;background:{_color(reason)}"></span></td></tr>')
     return f'<table style="width:auto"><tbody>{"".join(rows)}</tbody></table>'
 
