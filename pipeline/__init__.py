@@ -21,5 +21,8 @@ install_luigi_defaults()
 install_error_filter()
 
 from .tasks import BandBuckets, CleanAll, EmitShard, NearDuplicates, RepairShard, SignShard, StripShard, cleaning
+from .progress import install as _install_progress
+
+_install_progress(CleanAll)  # a live progress line on a terminal; a sentence when nothing changed
 
 __all__ = ["CleanAll", "RepairShard", "BandBuckets", "StripShard", "SignShard", "NearDuplicates", "EmitShard", "cleaning"]

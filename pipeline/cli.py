@@ -143,7 +143,7 @@ def _diff_against_kept(args, rec, dup, paint) -> int:
 
 def cmd_stats(args) -> int:
     s = tally(_load_manifest(args.output_dir))
-    from .tasks import format_summary
+    from .summary import format_summary
 
     print(format_summary(s, args.output_dir).strip())
     if s["chars_removed"]:
@@ -151,27 +151,51 @@ def cmd_stats(args) -> int:
     return 0
 
 
+def _cleanall_options():
+    """CleanAll's parameters as (option, parameter): ``pipeline run`` offers every one of them,
+    so it can do whatever ``luigi --module pipeline CleanAll`` does."""
+    from .tasks import CleanAll
+
+    return [(name.replace("_", "-"), param) for name, param in CleanAll.get_params()]
+
+
 def cmd_run(args) -> int:
     import luigi
 
     from .tasks import CleanAll
 
-    kwargs = {"input_dir": args.input_dir, "output_dir": args.output_dir}
-    if args.shard_size:
-        kwargs["shard_size"] = args.shard_size
-    if not Path(args.input_dir).is_dir():
-        print(f"pipeline: input directory not found: {args.input_dir}", file=sys.stderr)
-        return 2
-    ok = luigi.build([CleanAll(**kwargs)], workers=args.workers, local_scheduler=True)
-    return 0 if ok else 1
+    # Options not given stay unset: luigi.cfg and CleanAll's defaults decide, as for `luigi`.
+    kwargs = {name.replace("-", "_"): getattr(args, name.replace("-", "_")) for name, _ in _cleanall_options()}
+    task = CleanAll(**{k: v for k, v in kwargs.items() if v is not None})
+    if not os.path.isdir(task.input_dir):
+        raise UserError(f"the input folder {task.input_dir} does not exist (in {os.getcwd()}); give one with --input-dir")
+    if task.against and not os.path.isdir(task.against):
+        raise UserError(f"--against {task.against}: no such folder")
+    result = luigi.build([task], workers=args.workers, local_scheduler=True, detailed_summary=True)
+    return 0 if result.scheduling_succeeded and result.status.name in ("SUCCESS", "SUCCESS_WITH_RETRY") else 1
+
+
+def _read_input(name: str) -> tuple[str, bytes]:
+    """The bytes of FILE, or of standard input for ``-``, with a sentence for what is not a file."""
+    if name == "-":
+        return "stdin", sys.stdin.buffer.read()
+    path = Path(name)
+    if path.is_dir():
+        raise UserError(f"{name} is a folder; `pipeline clean` takes one file (for a folder: pipeline run --input-dir {name})")
+    try:
+        return path.stem, path.read_bytes()
+    except FileNotFoundError:
+        raise UserError(f"no such file: {name}") from None
+    except PermissionError:
+        raise UserError(f"{name} cannot be read (permission denied)") from None
 
 
 def cmd_clean(args) -> int:
     from .chain import clean_document
     from .readers import read_bytes_document
 
-    data = Path(args.file).read_bytes()
-    doc = clean_document(read_bytes_document(Path(args.file).stem, data, args.file))
+    doc_id, data = _read_input(args.file)
+    doc = clean_document(read_bytes_document(doc_id, data, args.file if args.file != "-" else "stdin.txt"))
     if doc.status == "rejected":
         print(f"pipeline: rejected: {doc.error}", file=sys.stderr)
         return 1
@@ -189,13 +213,19 @@ def build_parser() -> argparse.ArgumentParser:
         "near-duplicates) and record every change with its reason in a manifest.",
         epilog="The same run as a Luigi command: luigi --module pipeline CleanAll [--input-dir D] [--output-dir D]",
     )
+    from . import __version__
+
+    p.add_argument("--version", action="version", version=f"pipeline {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    r = sub.add_parser("run", help="clean every document under --input-dir", description="Run CleanAll with the local scheduler.")
-    r.add_argument("--input-dir", default="seeds", help="folder of raw documents (default: seeds)")
-    r.add_argument("--output-dir", default="work", help="where clean/, clean.jsonl and manifest.jsonl go (default: work)")
+    r = sub.add_parser("run", help="clean every document under --input-dir",
+                       description="Run CleanAll (the whole cleaning) with the local scheduler; the same as "
+                       "`luigi --module pipeline CleanAll`, with the same options. Options left out come from a "
+                       "luigi.cfg in the working folder, else the defaults (seeds/ into work/).")
+    for name, param in _cleanall_options():
+        r.add_argument(f"--{name}", type=param.parse, default=None,
+                       help=f"{param.description or name} (default: {param._default if param._default not in (None, '') else 'none'})")
     r.add_argument("--workers", type=int, default=1, help="parallel Luigi workers (default: 1)")
-    r.add_argument("--shard-size", type=int, default=None, help="documents per shard task (default: luigi.cfg; 0 = automatic)")
     r.set_defaults(func=cmd_run)
 
     d = sub.add_parser("diff", help="raw against clean for one document, each removal tagged with its reason",
@@ -212,12 +242,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="colour output (default: auto: on a terminal, unless NO_COLOR is set or TERM=dumb)")
     d.set_defaults(func=cmd_diff)
 
-    s = sub.add_parser("stats", help="corpus totals per reason from the manifest")
+    s = sub.add_parser("stats", help="corpus totals per reason from the manifest",
+                       description="Print a finished run's totals (documents per status, lines and characters "
+                       "removed per reason), read back from its manifest.")
     s.add_argument("--output-dir", default="work", help="the run's output folder (default: work)")
     s.set_defaults(func=cmd_stats)
 
-    c = sub.add_parser("clean", help="clean one file and print the result (no manifest, no dedup across files)")
-    c.add_argument("file")
+    c = sub.add_parser("clean", help="clean one file and print the result (no manifest, no dedup across files)",
+                       description="Clean one file (or standard input, given as -) in memory and print the clean text "
+                       "on stdout: repair, the rule pack, nearby repeated lines. Nothing is written, and nothing is "
+                       "compared with other documents.")
+    c.add_argument("file", help="a text or HTML file, or - for standard input")
     c.add_argument("--explain", action="store_true", help="also print each edit on stderr")
     c.set_defaults(func=cmd_clean)
     return p

@@ -361,7 +361,7 @@ def build_report(stats: ReportStats, clean_dir: Path, summary: dict[str, Any], t
                  '<th>removed chars</th><th>share removed</th><th>reasons</th><th>error / duplicate of</th></tr></thead><tbody>')
     for doc_id, status, encoding, removed, share, rs, note in rows:
         note_html = _doc_link(note, shown) if status == "duplicate" else _e(note)
-        parts.append(f'<tr><td data-v="{_e(doc_id)}">{_doc_link(doc_id, shown)}</td><td>{_e(status)}</td><td>{_e(encoding)}</td>'
+        parts.append(f'<tr><td>{_doc_link(doc_id, shown)}</td><td>{_e(status)}</td><td>{_e(encoding)}</td>'
                      f'<td class="n" data-v="{removed}">{removed:,}</td><td class="n" data-v="{share:.4f}">{share:.0%}</td>'
                      f"<td>{_e(rs)}</td><td>{note_html}</td></tr>")
     parts.append("</tbody></table>")

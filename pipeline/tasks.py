@@ -39,6 +39,7 @@ from .stagefiles import VERSION as STAGE_VERSION
 from .stagefiles import read_docs, write_docs
 from .readers import InputFile, count_inputs, iter_inputs, read_documents
 from .shell import InputError
+from .summary import format_summary
 from .writers import atomic_open, concat_files, dumps, dumps_bytes, loads, safe_child, write_atomic, write_in_place
 
 STAGES = "_stages"
@@ -107,7 +108,7 @@ def _peak_mb() -> int:
 
 
 def _progress(msg: str) -> None:
-    if cleaning().progress:
+    if cleaning().progress and not sys.stderr.isatty():  # on a terminal: one live line (progress.py)
         print(f"[pipeline] {msg}", file=sys.stderr, flush=True)
 
 
@@ -697,27 +698,3 @@ def _prune_stages(stages: Path, live: set[str]) -> None:
         fps = {part.split(".")[0].split("-")[-1] for part in parts}
         if not fps & live or "-luigi-tmp-" in p.name:
             p.unlink()
-
-
-def format_summary(s: dict[str, Any], output_dir: str) -> str:
-    lines = [
-        "",
-        f"Cleaned {s['documents']} documents into {output_dir}/: "
-        f"{s['ok']} kept, {s['duplicate']} duplicates, {s['rejected']} rejected.",
-    ]
-    if s["lines_removed"]:
-        lines.append("Lines removed by reason:")
-        width = max(len(r) for r in s["lines_removed"])
-        for reason, n in sorted(s["lines_removed"].items(), key=lambda kv: -kv[1]):
-            lines.append(f"  {reason:<{width}}  {n:>8}")
-    inline = {r: n for r, n in s["edits"].items() if r not in s["lines_removed"] and r not in ("whitespace",)}
-    if inline:
-        lines.append("In-line edits: " + ", ".join(f"{r} {n}" for r, n in sorted(inline.items())))
-    if s.get("skipped_entries"):
-        lines.append(f"Skipped {s['skipped_entries']} entries that are not documents "
-                     "(hidden names starting with '.', linked folders, special files).")
-    if s.get("unreadable_folders"):
-        shown = ", ".join(s["unreadable_paths"][:5]) + (" ..." if s["unreadable_folders"] > 5 else "")
-        lines.append(f"WARNING: could not read {s['unreadable_folders']} folders; their files are not in this run: {shown}")
-    lines.append(f"Manifest: {output_dir}/manifest.jsonl   Texts: {output_dir}/clean/   Training set: {output_dir}/clean.jsonl")
-    return "\n".join(lines)

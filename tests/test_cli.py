@@ -15,23 +15,25 @@ def pipeline(*args, env=None, input=None):
                           timeout=120, env=dict(os.environ, **(env or {})), input=input)
 
 
-def on_a_terminal(*args, env):
-    """Run with stdout on a pseudo-terminal, as a user at a terminal sees it."""
+def on_a_terminal(*args, env, stream="stdout"):
+    """Run with ``stream`` on a pseudo-terminal, as a user at a terminal sees it; read it while
+    the command runs (a full terminal buffer would block it)."""
     master, slave = pty.openpty()
-    p = subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=ROOT, stdout=slave, stderr=subprocess.PIPE,
-                       timeout=120, env=dict(os.environ, **env))
+    other = subprocess.DEVNULL
+    p = subprocess.Popen([sys.executable, "-m", "pipeline", *args], cwd=ROOT, env=dict(os.environ, **env),
+                         stdout=slave if stream == "stdout" else other, stderr=slave if stream == "stderr" else other)
     os.close(slave)
     out = b""
     while True:
         try:
             chunk = os.read(master, 65536)
-        except OSError:
+        except OSError:  # the command ended and closed the terminal
             break
         if not chunk:
             break
         out += chunk
     os.close(master)
-    return p.returncode, out.decode("utf-8", "replace")
+    return p.wait(timeout=120), out.decode("utf-8", "replace")
 
 
 def test_diff_stats_and_helpful_errors(fixtures, tmp_path):
@@ -106,3 +108,50 @@ def test_diff_on_crlf_input_shows_removals_not_line_ends(fixtures, tmp_path):
     assert "\x1b[" in on_a_terminal("diff", SEED, "--output-dir", str(out), env={"TERM": "xterm"})[1]
     assert "\x1b[" not in on_a_terminal("diff", SEED, "--output-dir", str(out), env={"NO_COLOR": "1", "TERM": "xterm"})[1]
     assert "\x1b[" not in on_a_terminal("diff", SEED, "--output-dir", str(out), env={"TERM": "dumb"})[1]
+
+
+def test_cli_habits(fixtures, tmp_path):
+    from pipeline.cli import build_parser
+    from pipeline.summary import OUTPUTS, format_summary
+    from pipeline.tasks import CleanAll
+
+    assert pipeline("--version").stdout.strip() == "pipeline 0.1.0"
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    for name, parser in sub.choices.items():
+        assert parser.description and len(parser.description) > 40, f"`pipeline {name}` has no description"
+    run_help = pipeline("run", "--help").stdout
+    for name, _ in CleanAll.get_params():  # every option of the Luigi task
+        assert f"--{name.replace('_', '-')}" in run_help
+
+    text = "Tiêu đề bài viết\nNội dung bài viết rất dài và đầy đủ ý nghĩa cho người đọc.\nQuảng cáo\n"
+    r = pipeline("clean", "-", input=text)
+    assert r.returncode == 0 and r.stdout == "Tiêu đề bài viết\nNội dung bài viết rất dài và đầy đủ ý nghĩa cho người đọc.\n"
+    for arg, says in ((str(tmp_path / "nope.txt"), "no such file"), (str(fixtures / "seeds"), "is a folder")):
+        r = pipeline("clean", arg)
+        assert r.returncode == 2 and says in r.stderr and "Traceback" not in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
+
+    one = {"documents": 1, "ok": 1, "duplicate": 1, "rejected": 0, "lines_removed": {"caption": 1}, "edits": {},
+           "skipped_entries": 1}
+    said = format_summary(one, "out")
+    assert "Cleaned 1 document into out/: 1 kept, 1 duplicate, 0 rejected." in said
+    assert "Skipped 1 entry that is not" in said
+
+    src = tmp_path / "in"
+    shutil.copytree(fixtures / "seeds", src)
+    out = tmp_path / "out"
+    r = pipeline("run", "--input-dir", str(src), "--output-dir", str(out), "--shard-size", "2")
+    assert r.returncode == 0 and "Cleaned 5 documents" in r.stdout
+    for path, _ in OUTPUTS:  # the summary names every output, and each exists
+        assert f"{out}/{path}" in r.stdout and (out / path).exists()
+    again = pipeline("run", "--input-dir", str(src), "--output-dir", str(out), "--shard-size", "2")
+    assert again.returncode == 0 and "Nothing changed since the last run" in again.stderr
+    assert "\x1b[K" not in r.stderr  # piped: no live line
+
+
+def test_a_live_progress_line_on_a_terminal(fixtures, tmp_path):
+    rc, text = on_a_terminal("run", "--input-dir", str(fixtures / "seeds"), "--output-dir", str(tmp_path / "out"),
+                             "--shard-size", "1", env={"TERM": "xterm"}, stream="stderr")
+    assert rc == 0
+    assert "\r\x1b[K[pipeline] " in text and "/ 5 documents" in text  # redrawn in place
+    assert "repair  shard" not in text  # no per-shard lines on a terminal
