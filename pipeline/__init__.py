@@ -25,4 +25,6 @@ from .progress import install as _install_progress
 
 _install_progress(CleanAll)  # a live progress line on a terminal; a sentence when nothing changed
 
-__all__ = ["CleanAll", "RepairShard", "BandBuckets", "StripShard", "SignShard", "NearDuplicates", "EmitShard", "cleaning"]
+from .api import Cleaned, clean_text  # noqa: E402  (the Python API: see api.py and the README)
+
+__all__ = ["clean_text", "Cleaned", "CleanAll", "RepairShard", "BandBuckets", "StripShard", "SignShard", "NearDuplicates", "EmitShard", "cleaning"]
