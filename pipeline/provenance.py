@@ -50,7 +50,9 @@ def manifest_record(doc: Document, clean: str | None, raw_path: str | None = Non
 
 def clean_record(doc: Document, clean: str) -> dict[str, Any]:
     """A line of clean.jsonl: the layout datatrove and HF datasets read as is."""
-    meta = {"source": doc.source, **doc.metadata}
+    from .dataset import removed_share
+
+    meta = {"source": doc.source, **doc.metadata, "removed_share": removed_share(len(doc.raw), doc.edits)}
     return {"id": doc.id, "text": clean, "metadata": meta}
 
 

@@ -8,6 +8,7 @@ from typing import Any
 OUTPUTS = (
     ("report.html", "report (open in a browser)"),
     ("clean/", "clean texts, one per document"),
+    ("dataset/", "kept documents as compressed shards, for datatrove, HF datasets, duckdb"),
     ("clean.jsonl", "kept documents, one JSON line each"),
     ("manifest.jsonl", "every input with every edit and its reason"),
     ("summary.json", "these totals"),

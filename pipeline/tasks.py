@@ -29,7 +29,7 @@ from typing import Any, Iterator
 import luigi
 import luigi.format
 
-from . import chain
+from . import chain, dataset
 from .boilerplate import strip_documents
 from .dedup import corpus
 from .documents import Document
@@ -60,6 +60,8 @@ class cleaning(luigi.Config):
     boilerplate_min_docs = luigi.IntParameter(default=5, description="a paragraph in this many documents is template text")
     dedup_action = luigi.ChoiceParameter(default="remove", choices=["remove", "flag"], description="remove, or only flag in the manifest")
     progress = luigi.BoolParameter(default=True, description="print one line per finished shard")
+    dataset_format = luigi.ChoiceParameter(default="jsonl", choices=["jsonl", "parquet"],
+                                           description="dataset/ shards: gzip JSON lines, or Parquet (needs pyarrow)")
 
 
 def settings_digest() -> str:
@@ -67,7 +69,7 @@ def settings_digest() -> str:
     c = cleaning()
     h = hashlib.sha256()
     keys = ("rule_pack", "disabled_reasons", "repeat_threshold", "repeat_window", "max_bytes", "num_perm", "dedup_threshold",
-            "lsh_threshold", "dedup_min_words", "boilerplate_min_docs", "dedup_action")
+            "lsh_threshold", "dedup_min_words", "boilerplate_min_docs", "dedup_action", "dataset_format")
     h.update(dumps({k: getattr(c, k) for k in keys}).encode())
     h.update(STAGE_VERSION.encode())  # stage files are marshal: tied to the Python version
     root = Path(__file__).parent
@@ -601,6 +603,7 @@ class CleanAll(luigi.Task):
         parts = self.input()
         concat_files([p["clean"].path for p in parts], out / "clean.jsonl")
         concat_files([p["manifest"].path for p in parts], out / "manifest.jsonl")
+        dataset.publish([p["clean"].path for p in parts], out / "dataset", cleaning().dataset_format)
         # The shards' totals, report stats and kept ids, merged in shard order: one small file
         # per shard, read one at a time; the manifest itself is not read back.
         totals, report, keep = [], ReportStats(), array.array("Q")
