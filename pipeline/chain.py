@@ -47,5 +47,6 @@ def finish_document(doc: Document, repeat_threshold: float = 0.8, repeat_window:
     return doc
 
 
-def clean_document(doc: Document, pack: str = "vi") -> Document:
+def clean_document(doc: Document, pack: str = "auto") -> Document:
+    """The whole per-document chain; ``pack="auto"``: the rule pack by the document's language."""
     return finish_document(strip_boilerplate(repair_document(doc), pack))

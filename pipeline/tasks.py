@@ -87,11 +87,13 @@ def _warm() -> None:
     luigi forks a process per task, and each inherits this instead of redoing it."""
     from .rules.engine import load_pack
     from .dedup import minhash  # noqa: F401  (numpy, xxhash)
+    from .language import packs_for
 
     from . import textarray
 
     dedup_settings()  # LSH parameters: a numerical integration
-    load_pack(cleaning().rule_pack)  # compiles the pack's patterns
+    for name in packs_for(cleaning().rule_pack):  # compiles the packs' patterns (all of them for auto)
+        load_pack(name)
     textarray._tables()  # character classes for the 65,536 BMP code points
     textarray._powers(1 << 21)  # hash powers for a batch of lines (dedup.shingles._CHUNK_CHARS and more)
     # What exists now is shared with every task's forked process. Out of the collector's

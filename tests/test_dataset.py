@@ -50,6 +50,7 @@ def test_dataset_shards_hold_the_kept_documents_and_nothing_else(run):
         assert set(r) == {"id", "text", "metadata"}
         assert r["text"] == (out / "clean" / f"{r['id']}.txt").read_text(encoding="utf-8")
         assert 0 <= r["metadata"]["removed_share"] < 1
+        assert r["metadata"]["language"] == "vi" and r["metadata"]["language_confidence"] == 1.0
     shares = {r["id"]: r["metadata"]["removed_share"] for r in recs}
     assert shares["003_1e4782921429b962"] > 0.3 > shares["002_97be7a92666df018"]  # a related-news block went
 
