@@ -29,10 +29,7 @@ def _n(count: int, noun: str) -> str:
 def _load_manifest(output_dir: str):
     path = Path(output_dir) / "manifest.jsonl"
     if not path.exists():
-        raise SystemExit(
-            f"pipeline: no manifest at {path}. Run the cleaning first:\n"
-            f"  pipeline run --output-dir {output_dir}    (or: luigi --module pipeline CleanAll)"
-        )
+        raise UserError(f"no manifest at {path}. Run the cleaning first: pipeline run --output-dir {output_dir}")
     with open(path, encoding="utf-8") as f:
         for line in f:
             yield json.loads(line)

@@ -131,6 +131,9 @@ def test_cli_habits(fixtures, tmp_path):
         assert r.returncode == 2 and says in r.stderr and "Traceback" not in r.stderr
         assert len(r.stderr.strip().splitlines()) == 1
 
+    r = pipeline("run", "--input-dir", str(fixtures / "seeds"), "--output-dir", str(tmp_path / "o"), "--against", str(tmp_path / "x"))
+    assert r.returncode == 2 and r.stderr.strip() == f"pipeline: --against {tmp_path / 'x'}: no such folder"
+
     one = {"documents": 1, "ok": 1, "duplicate": 1, "rejected": 0, "lines_removed": {"caption": 1}, "edits": {},
            "skipped_entries": 1}
     said = format_summary(one, "out")
