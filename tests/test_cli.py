@@ -78,7 +78,12 @@ def test_diff_on_crlf_input_shows_removals_not_line_ends(fixtures, tmp_path):
     run_cleanall(src, out)
 
     plain = pipeline("diff", SEED, "--output-dir", str(out)).stdout
-    assert "whitespace (crlf)" not in plain and "\r" not in plain
+    assert "whitespace" not in plain and "\r" not in plain  # no removal hides under a white-space edit
+    import json
+
+    for line in (out / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+        for e in json.loads(line)["edits"]:  # the same in the manifest: a removal keeps its reason
+            assert "whitespace" not in e["reason"] or not e["text"].strip(), e
     removed = [l for l in plain.splitlines() if l.startswith("-") and not l.startswith("---")]
     assert "-0:00 / 0:00    # player_widget (player_time)" in removed
     assert all("    # " in l for l in removed)  # every removal says why
