@@ -186,7 +186,7 @@ class ReportStats:
     def __init__(self) -> None:
         self.n_docs = self.n_kept = 0
         self.bins = [0] * 10
-        self.rows: list[list] = []  # [id, status, encoding, removed, share, reasons, note]
+        self.rows: list[list] = []  # [id, status, encoding, removed, share, reasons, note, language]
         self.top: list[tuple[int, _Desc]] = []  # the root is the least removed
         self.sample: list[tuple[int, str, int]] = []  # (-id hash, id, removed): the root is the largest hash
         self.records: dict[str, dict[str, Any]] = {}  # the full records of documents in a heap
@@ -202,7 +202,8 @@ class ReportStats:
                               if e["reason"] not in ("whitespace", "encoding") and e["text"].strip())
             note = rec.get("error") or (rec.get("duplicate_of") or {}).get("id", "")
             self.rows.append([rec["id"], rec["status"], rec["encoding"], removed, share,
-                              ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())), note])
+                              ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())), note,
+                              (rec.get("metadata") or {}).get("language", "")])
         if rec["status"] != "rejected":
             self.n_kept += 1
             self.bins[min(int(share * 10), 9)] += 1
@@ -297,7 +298,7 @@ def _doc_link(doc_id: str, shown: set[str]) -> str:
     return f'<a href="#{anchor(doc_id)}">{_e(doc_id)}</a>' if doc_id in shown else _e(doc_id)
 
 
-def _run_details(run: dict[str, Any] | None, n_docs: int) -> str:
+def _run_details(run: dict[str, Any] | None, n_docs: int, languages: dict[str, int] | None = None) -> str:
     from . import __version__
 
     run = run or {}
@@ -305,6 +306,9 @@ def _run_details(run: dict[str, Any] | None, n_docs: int) -> str:
     if run.get("input_dir"):
         items.append(f"input <code>{_e(run['input_dir'])}</code>")
     items.append(f"{n_docs:,} document{'' if n_docs == 1 else 's'}")
+    if languages:
+        top = sorted(languages.items(), key=lambda kv: (-kv[1], kv[0]))
+        items.append("languages " + ", ".join(f"{_e(k)} {n:,}" for k, n in top[:6]) + (" …" if len(top) > 6 else ""))
     if run.get("settings"):
         items.append(f"settings digest <code>{_e(run['settings'])}</code>")
     items.append(f"pipeline {_e(__version__)}")
@@ -332,7 +336,7 @@ def build_report(stats: ReportStats, clean_dir: Path, summary: dict[str, Any], t
 
     parts = [f"<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>{_e(title)}</title>",
              f"<meta name=\"viewport\" content=\"width=device-width\"><style>{_CSS}</style></head><body>",
-             f"<h1>{_e(title)}</h1>", _run_details(run, n_docs),
+             f"<h1>{_e(title)}</h1>", _run_details(run, n_docs, summary.get("languages")),
              '<div class="totals">']
     for label, key in (("documents", "documents"), ("kept", "ok"), ("duplicates", "duplicate"), ("rejected", "rejected")):
         parts.append(f'<div id="total-{key}"><b>{summary.get(key, 0):,}</b>{label}</div>')
@@ -357,11 +361,11 @@ def build_report(stats: ReportStats, clean_dir: Path, summary: dict[str, Any], t
                  "the page has one."
                  + (f" Showing the first {len(rows):,} of {n_docs:,} documents (by id); the manifest has them all." if sampled else "")
                  + "</p>")
-    parts.append('<table class="sortable" id="docs"><thead><tr><th>id</th><th>status</th><th>encoding</th>'
+    parts.append('<table class="sortable" id="docs"><thead><tr><th>id</th><th>status</th><th>language</th><th>encoding</th>'
                  '<th>removed chars</th><th>share removed</th><th>reasons</th><th>error / duplicate of</th></tr></thead><tbody>')
-    for doc_id, status, encoding, removed, share, rs, note in rows:
+    for doc_id, status, encoding, removed, share, rs, note, language in rows:
         note_html = _doc_link(note, shown) if status == "duplicate" else _e(note)
-        parts.append(f'<tr><td>{_doc_link(doc_id, shown)}</td><td>{_e(status)}</td><td>{_e(encoding)}</td>'
+        parts.append(f'<tr><td>{_doc_link(doc_id, shown)}</td><td>{_e(status)}</td><td>{_e(language)}</td><td>{_e(encoding)}</td>'
                      f'<td class="n" data-v="{removed}">{removed:,}</td><td class="n" data-v="{share:.4f}">{share:.0%}</td>'
                      f"<td>{_e(rs)}</td><td>{note_html}</td></tr>")
     parts.append("</tbody></table>")

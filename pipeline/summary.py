@@ -36,6 +36,9 @@ def format_summary(s: dict[str, Any], output_dir: str, outputs=OUTPUTS) -> str:
     inline = {r: n for r, n in s["edits"].items() if r not in s["lines_removed"] and r not in ("whitespace",)}
     if inline:
         lines.append("In-line edits: " + ", ".join(f"{r} {n:,}" for r, n in sorted(inline.items())))
+    if s.get("languages"):
+        langs = sorted(s["languages"].items(), key=lambda kv: (-kv[1], kv[0]))
+        lines.append("Languages: " + ", ".join(f"{k} {n:,}" for k, n in langs[:10]) + (" ..." if len(langs) > 10 else ""))
     if s.get("skipped_entries"):
         n = s["skipped_entries"]
         lines.append(f"Skipped {plural(n, 'entry', 'entries')} that {'is' if n == 1 else 'are'} not documents "

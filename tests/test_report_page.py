@@ -68,6 +68,10 @@ def test_links_most_removed_and_run_details(fixtures, tmp_path):
 
     run = re.search(r'<p class="run" id="run">(.*?)</p>', page).group(1)
     assert str(src) in run and "6 documents" in run and "settings digest <code>" in run and "pipeline 0.1.0" in run
+    assert "languages vi 6" in run and '<th>language</th>' in page
+    import json
+
+    assert json.loads((out / "summary.json").read_text())["languages"] == {"vi": 6}
     before = (out / "report.html").read_bytes()
     shutil.rmtree(out / "_stages" / "runs")  # the merge runs again and writes the page again
     (out / "report.html").unlink()
