@@ -35,6 +35,12 @@ def test_languages_are_told_apart(fixtures):
     lang, confidence = language.detect(GERMAN)
     assert lang == "de" and confidence > 0.9
     assert language.detect("  \n ")[0] == "und"
+    # Vietnamese typed mostly without tone marks, with English words in it: still Vietnamese
+    body = ("Em co dang ky mot bo dem cho trang Web ca nhan va da duoc cap mot doan code, khi em chen vao trang "
+            "web thi van khong thay bo dem xuat hien. Note: You must post both the hit counter and the sponsored "
+            "link on the same page. ")
+    unaccented = body * 3 + "Hồi âm: Chào bạn, bộ đếm sẽ hiện sau khi tải trang lên.\n"
+    assert language.detect(unaccented) == ("vi", 0.9)
 
 
 def test_vietnamese_and_english_need_no_model(fixtures, monkeypatch):
