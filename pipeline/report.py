@@ -293,9 +293,13 @@ def _reasons(rec: dict[str, Any]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(n.items()))
 
 
-def _doc_link(doc_id: str, shown: set[str]) -> str:
-    """The id, linked to its side-by-side view when the page has one."""
-    return f'<a href="#{anchor(doc_id)}">{_e(doc_id)}</a>' if doc_id in shown else _e(doc_id)
+def _doc_link(doc_id: str, shown: set[str], listed: set[str] = frozenset()) -> str:
+    """The id, linked to its side-by-side view when the page has one, else to its table row."""
+    if doc_id in shown:
+        return f'<a href="#{anchor(doc_id)}">{_e(doc_id)}</a>'
+    if doc_id in listed:
+        return f'<a href="#r{anchor(doc_id)[1:]}">{_e(doc_id)}</a>'
+    return _e(doc_id)
 
 
 def _run_details(run: dict[str, Any] | None, n_docs: int, languages: dict[str, int] | None = None) -> str:
@@ -333,6 +337,7 @@ def build_report(stats: ReportStats, clean_dir: Path, summary: dict[str, Any], t
             continue
         views.append((removed, doc_id, rec, clean))
     shown = {doc_id for _, doc_id, _, _ in views}
+    listed = {row[0] for row in rows}  # ids in the table (a kept copy without a view links to its row)
 
     parts = [f"<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>{_e(title)}</title>",
              f"<meta name=\"viewport\" content=\"width=device-width\"><style>{_CSS}</style></head><body>",
@@ -364,8 +369,11 @@ def build_report(stats: ReportStats, clean_dir: Path, summary: dict[str, Any], t
     parts.append('<table class="sortable" id="docs"><thead><tr><th>id</th><th>status</th><th>language</th><th>encoding</th>'
                  '<th>removed chars</th><th>share removed</th><th>reasons</th><th>error / duplicate of</th></tr></thead><tbody>')
     for doc_id, status, encoding, removed, share, rs, note, language in rows:
-        note_html = _doc_link(note, shown) if status == "duplicate" else _e(note)
-        parts.append(f'<tr><td>{_doc_link(doc_id, shown)}</td><td>{_e(status)}</td><td>{_e(language)}</td><td>{_e(encoding)}</td>'
+        note_html = _doc_link(note, shown, listed) if status == "duplicate" else _e(note)
+        row_id = f'r{anchor(doc_id)[1:]}'  # the row's own anchor, on its id cell's content
+        cell = (f'<a id="{row_id}" href="#{anchor(doc_id)}">{_e(doc_id)}</a>' if doc_id in shown
+                else f'<span id="{row_id}">{_e(doc_id)}</span>')
+        parts.append(f'<tr><td>{cell}</td><td>{_e(status)}</td><td>{_e(language)}</td><td>{_e(encoding)}</td>'
                      f'<td class="n" data-v="{removed}">{removed:,}</td><td class="n" data-v="{share:.4f}">{share:.0%}</td>'
                      f"<td>{_e(rs)}</td><td>{note_html}</td></tr>")
     parts.append("</tbody></table>")
@@ -382,7 +390,8 @@ def build_report(stats: ReportStats, clean_dir: Path, summary: dict[str, Any], t
         dup = rec.get("duplicate_of") if rec["status"] == "duplicate" else None
         if dup and dup.get("id"):
             where = f" in {_e(dup['run'])}" if dup.get("run") else ""
-            status = f'duplicate of <span class="kept">{_doc_link(dup["id"], shown if not where else set())}</span>{where}'
+            status = (f'duplicate of <span class="kept">{_doc_link(dup["id"], shown, listed) if not where else _e(dup["id"])}'
+                      f'</span>{where}')
         parts.append(f'<details id="{anchor(doc_id)}"{" open" if k == 0 else ""}><summary>{_e(doc_id)} — '
                      f"{removed:,} characters removed ({status})</summary>"
                      f'<div class="pair"><pre class="raw">{left}</pre><pre class="clean">{right}</pre></div></details>')

@@ -1,4 +1,5 @@
 """What report.html says, read from the page itself (no browser needed)."""
+import json
 import re
 import shutil
 
@@ -59,17 +60,26 @@ def test_links_most_removed_and_run_details(fixtures, tmp_path):
     top = re.search(r'<ol class="top" id="most-removed">(.*?)</ol>', page).group(1)
     assert top.count("<li>") == 6 and f'href="#{kept_view}"' in top
     # every id in the table links to a view that exists
-    for target in re.findall(r'<tr><td><a href="#(d-[0-9a-f]+)">', page):
+    for target in re.findall(r'<tr><td><a id="r-[0-9a-f]+" href="#(d-[0-9a-f]+)">', page):
         assert f'<details id="{target}"' in page
-    row = re.search(r'<tr><td>(<a [^>]*>)?zz_copy(</a>)?</td>.*?</tr>', page).group(0)
+    row = re.search(r'<tr><td><(a|span) [^>]*>zz_copy</(a|span)></td>.*?</tr>', page).group(0)
     assert f'<a href="#{kept_view}">003_1e4782921429b962</a>' in row  # the duplicate links to the kept copy
     view = re.search(rf'<details id="{rp.anchor("zz_copy")}".*?</summary>', page).group(0)
     assert f'duplicate of <span class="kept"><a href="#{kept_view}">' in view
 
+    # a kept copy without a view of its own: the link goes to its row in the table
+    recs = [json.loads(l) for l in (out / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
+    partial = tmp_path / "clean-without-003"
+    shutil.copytree(out / "clean", partial)
+    (partial / "003_1e4782921429b962.txt").unlink()  # no clean text, no view
+    small = rp.build_report(rp.report_stats(recs), partial, {})
+    assert f'<details id="{kept_view}"' not in small
+    row = re.search(r'<tr><td><(a|span) [^>]*>zz_copy</(a|span)></td>.*?</tr>', small).group(0)
+    assert f'<a href="#r{kept_view[1:]}">003_1e4782921429b962</a>' in row and f'id="r{kept_view[1:]}"' in small
+
     run = re.search(r'<p class="run" id="run">(.*?)</p>', page).group(1)
     assert str(src) in run and "6 documents" in run and "settings digest <code>" in run and "pipeline 0.1.0" in run
     assert "languages vi 6" in run and '<th>language</th>' in page
-    import json
 
     assert json.loads((out / "summary.json").read_text())["languages"] == {"vi": 6}
     before = (out / "report.html").read_bytes()
