@@ -1,9 +1,13 @@
 """The ``pipeline`` command: run the cleaning, and look at what it did.
 
-    pipeline run   [--input-dir seeds] [--output-dir work] [--workers 2]
-    pipeline diff  NAME [--output-dir work] [--reason caption]
+    pipeline run   [every CleanAll option: --input-dir, --output-dir, --shard-size, --against] [--workers 2]
+    pipeline diff  NAME [--output-dir work] [--reason caption] [--whitespace] [--against-kept]
     pipeline stats [--output-dir work]
-    pipeline clean FILE
+    pipeline clean FILE|- [--explain]
+    pipeline --version
+
+What the user can fix (a missing file, an unknown reason) is one sentence on stderr and exit
+status 2, never a traceback.
 """
 from __future__ import annotations
 
