@@ -339,7 +339,9 @@ def build_report(stats: ReportStats, clean_dir: Path, summary: dict[str, Any], t
     shown = {doc_id for _, doc_id, _, _ in views}
     listed = {row[0] for row in rows}  # ids in the table (a kept copy without a view links to its row)
 
-    parts = [f"<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>{_e(title)}</title>",
+    langs = summary.get("languages") or {"vi": 1}
+    page_lang = next(iter(langs)) if len(langs) == 1 else "mul"  # BCP 47: several languages
+    parts = [f"<!doctype html><html lang=\"{_e(page_lang)}\"><head><meta charset=\"utf-8\"><title>{_e(title)}</title>",
              f"<meta name=\"viewport\" content=\"width=device-width\"><style>{_CSS}</style></head><body>",
              f"<h1>{_e(title)}</h1>", _run_details(run, n_docs, summary.get("languages")),
              '<div class="totals">']
