@@ -6,6 +6,7 @@ import itertools
 from typing import Iterable, Iterator
 
 from .documents import Document, Op
+from .language import AUTO, detect, pack_for
 from .rules import load_pack
 from .rules.engine import analyse, finish
 from .rules.flat import batch_plans
@@ -22,24 +23,33 @@ def line_model_for(pack, override: str | None = None):
         return None
     from .learn.linemodel import load_line_model
 
-    return load_line_model(name)
+    model = load_line_model(name)
+    # a model learned on top of another pack's rules would read features it never saw
+    return model if model.meta.get("pack", pack.name) == pack.name else None
 
 
 def strip_documents(docs: Iterable[Document], pack_name: str = "vi",
                     disabled: frozenset[str] = frozenset(), line_model: str | None = None) -> Iterator[Document]:
-    """Each document with the pack's cuts applied, in order; words are counted and lines
-    judged for a batch of documents at once (numpy's and LightGBM's cost is per call)."""
-    pack = load_pack(pack_name)
-    model = line_model_for(pack, line_model)
+    """Each document with its pack's cuts applied, in order (``pack_name="auto"``: the pack
+    for each document's language); words are counted and lines judged for a batch of
+    documents at once (numpy's and LightGBM's cost is per call)."""
+    models: dict[str, object] = {}
     it = iter(docs)
     while chunk := list(itertools.islice(it, BATCH)):
         live = [d for d in chunk if d.status != "rejected"]
         edited = [d.edited() for d in live]
         counts = line_word_counts([et.text for et in edited])
-        plans = batch_plans([et.text for et in edited], pack.flat)  # flattened bodies: one sentence-model call
-        analyses = [analyse(et.text, pack, n, plan) for et, n, plan in zip(edited, counts, plans)]
-        if model is not None:
-            model.decide(analyses, pack)
+        packs = [_language_pack(doc, et.text, pack_name) for doc, et in zip(live, edited)]
+        plans = _flat_plans(edited, packs)  # flattened bodies: one sentence-model call per pack
+        analyses = [analyse(et.text, pack, n, plan) for et, pack, n, plan in zip(edited, packs, counts, plans)]
+        by_pack: dict[str, list] = {}
+        for pack, a in zip(packs, analyses):
+            by_pack.setdefault(pack.name, [pack]).append(a)
+        for name, (pack, *group) in by_pack.items():
+            if name not in models:
+                models[name] = line_model_for(pack, line_model)
+            if models[name] is not None:
+                models[name].decide(group, pack)
         for doc, et, a in zip(live, edited, analyses):
             found = finish(a, disabled)
             et.apply(Op(c.start, c.end, "", c.reason, c.rule, c.extra) for c in found.cuts)
@@ -47,6 +57,27 @@ def strip_documents(docs: Iterable[Document], pack_name: str = "vi",
             for key, value in found.metadata.items():
                 doc.metadata.setdefault(key, value)
         yield from chunk
+
+
+def _flat_plans(edited, packs) -> list:
+    """Each text's plan for its flattened body (``rules/flat.py``), made a pack at a time so
+    that the sentence model, when on, is called once per pack and batch."""
+    out: list = [None] * len(edited)
+    groups: dict[str, tuple] = {}
+    for i, pack in enumerate(packs):
+        groups.setdefault(pack.name, (pack, []))[1].append(i)
+    for pack, idx in groups.values():
+        for i, plan in zip(idx, batch_plans([edited[i].text for i in idx], pack.flat)):
+            out[i] = plan
+    return out
+
+
+def _language_pack(doc: Document, text: str, pack_name: str):
+    """The document's language into its metadata, and the pack for it: by language when the
+    setting is ``auto`` (vi.toml, en.toml, else the neutral base.toml), else the one named."""
+    lang, confidence = detect(text)
+    doc.metadata["language"], doc.metadata["language_confidence"] = lang, confidence
+    return load_pack(pack_for(lang) if pack_name == AUTO else pack_name)
 
 
 def strip_boilerplate(doc: Document, pack_name: str = "vi", disabled: frozenset[str] = frozenset(),

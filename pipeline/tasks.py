@@ -29,7 +29,7 @@ from typing import Any, Iterator
 import luigi
 import luigi.format
 
-from . import chain
+from . import chain, dataset
 from .boilerplate import strip_documents
 from .dedup import corpus
 from .documents import Document
@@ -38,6 +38,8 @@ from .report import ReportStats, build_report
 from .stagefiles import VERSION as STAGE_VERSION
 from .stagefiles import read_docs, write_docs
 from .readers import InputFile, count_inputs, iter_inputs, read_documents
+from .shell import InputError
+from .summary import format_summary
 from .writers import atomic_open, concat_files, dumps, dumps_bytes, loads, safe_child, write_atomic, write_in_place
 
 STAGES = "_stages"
@@ -59,14 +61,17 @@ class cleaning(luigi.Config):
     boilerplate_min_docs = luigi.IntParameter(default=5, description="a paragraph in this many documents is template text")
     dedup_action = luigi.ChoiceParameter(default="remove", choices=["remove", "flag"], description="remove, or only flag in the manifest")
     progress = luigi.BoolParameter(default=True, description="print one line per finished shard")
+    dataset_format = luigi.ChoiceParameter(default="jsonl", choices=["jsonl", "parquet"],
+                                           description="dataset/ shards: gzip JSON lines, or Parquet (needs pyarrow)")
 
 
 def settings_digest() -> str:
     """Settings plus the package's own code and rule packs: change either, rerun."""
     c = cleaning()
     h = hashlib.sha256()
-    keys = ("rule_pack", "disabled_reasons", "line_model", "repeat_threshold", "repeat_window", "max_bytes", "num_perm", "dedup_threshold",
-            "lsh_threshold", "dedup_min_words", "boilerplate_min_docs", "dedup_action")
+    keys = ("rule_pack", "disabled_reasons", "line_model", "repeat_threshold", "repeat_window", "max_bytes",
+            "num_perm", "dedup_threshold", "lsh_threshold", "dedup_min_words", "boilerplate_min_docs", "dedup_action",
+            "dataset_format")
     h.update(dumps({k: getattr(c, k) for k in keys}).encode())
     h.update(STAGE_VERSION.encode())  # stage files are marshal: tied to the Python version
     root = Path(__file__).parent
@@ -85,16 +90,17 @@ def _warm() -> None:
     luigi forks a process per task, and each inherits this instead of redoing it."""
     from .rules.engine import load_pack
     from .dedup import minhash  # noqa: F401  (numpy, xxhash)
+    from .language import packs_for
 
     from . import textarray
 
     dedup_settings()  # LSH parameters: a numerical integration
-    pack = load_pack(cleaning().rule_pack)  # compiles the pack's patterns
     from .boilerplate import line_model_for
 
-    model = line_model_for(pack, cleaning().line_model or None)
-    if model is not None:  # lightgbm imported and both boosters built once, not per task
-        model._remove, model._reason
+    for name in packs_for(cleaning().rule_pack):  # compiles the packs' patterns (all of them for auto)
+        model = line_model_for(load_pack(name), cleaning().line_model or None)
+        if model is not None:  # lightgbm imported and both boosters built once, not per task
+            model._remove, model._reason
     textarray._tables()  # character classes for the 65,536 BMP code points
     textarray._powers(1 << 21)  # hash powers for a batch of lines (dedup.shingles._CHUNK_CHARS and more)
     # What exists now is shared with every task's forked process. Out of the collector's
@@ -113,7 +119,7 @@ def _peak_mb() -> int:
 
 
 def _progress(msg: str) -> None:
-    if cleaning().progress:
+    if cleaning().progress and not sys.stderr.isatty():  # on a terminal: one live line (progress.py)
         print(f"[pipeline] {msg}", file=sys.stderr, flush=True)
 
 
@@ -288,7 +294,7 @@ def prior_index(against: str) -> list[dict[str, Any]]:
         return []
     folder = Path(against) / INDEX
     if not folder.is_dir():
-        raise FileNotFoundError(f"--against {against}: no {INDEX}/ folder there (run CleanAll into it first)")
+        raise InputError(f"--against {against}: no {INDEX}/ folder there (run CleanAll into it first)")
     out = []
     for k, npz in enumerate(sorted(folder.glob("*.npz"))):
         stem = npz.with_suffix("")
@@ -574,7 +580,8 @@ class CleanAll(luigi.Task):
             if self.shard_size < 0:
                 raise ValueError("--shard-size must be 0 (automatic) or a number of documents")
             if not os.path.isdir(self.input_dir):
-                raise FileNotFoundError(f"input directory not found: {self.input_dir}")
+                raise InputError(f"the input folder {self.input_dir} does not exist (in {os.getcwd()}); "
+                                 "give one with --input-dir")
             settings = settings_digest()
             prior = prior_fingerprint(str(self.against)) if self.against else ""
             plan_path, fingerprints, n_inputs, passed_over = _in_child(
@@ -605,6 +612,7 @@ class CleanAll(luigi.Task):
         parts = self.input()
         concat_files([p["clean"].path for p in parts], out / "clean.jsonl")
         concat_files([p["manifest"].path for p in parts], out / "manifest.jsonl")
+        dataset.publish([p["clean"].path for p in parts], out / "dataset", cleaning().dataset_format)
         # The shards' totals, report stats and kept ids, merged in shard order: one small file
         # per shard, read one at a time; the manifest itself is not read back.
         totals, report, keep = [], ReportStats(), array.array("Q")
@@ -622,7 +630,8 @@ class CleanAll(luigi.Task):
         _remove_stale(out / "extracted", keep_sorted)
         summary.update(passed_over)  # entries that are not documents, and folders that could not be read
         write_atomic(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-        write_atomic(out / "report.html", build_report(report, out / "clean", summary))
+        write_atomic(out / "report.html", build_report(report, out / "clean", summary,
+                                                       run={"input_dir": str(self.input_dir), "settings": settings_digest()}))
         _write_index(out / INDEX, [SignShard(**s).output() for s in shards])
         _prune_stages(out / STAGES, {s["fingerprint"] for s in shards} | {run_fp})
         with self.output().open("w") as f:
@@ -701,27 +710,3 @@ def _prune_stages(stages: Path, live: set[str]) -> None:
         fps = {part.split(".")[0].split("-")[-1] for part in parts}
         if not fps & live or "-luigi-tmp-" in p.name:
             p.unlink()
-
-
-def format_summary(s: dict[str, Any], output_dir: str) -> str:
-    lines = [
-        "",
-        f"Cleaned {s['documents']} documents into {output_dir}/: "
-        f"{s['ok']} kept, {s['duplicate']} duplicates, {s['rejected']} rejected.",
-    ]
-    if s["lines_removed"]:
-        lines.append("Lines removed by reason:")
-        width = max(len(r) for r in s["lines_removed"])
-        for reason, n in sorted(s["lines_removed"].items(), key=lambda kv: -kv[1]):
-            lines.append(f"  {reason:<{width}}  {n:>8}")
-    inline = {r: n for r, n in s["edits"].items() if r not in s["lines_removed"] and r not in ("whitespace",)}
-    if inline:
-        lines.append("In-line edits: " + ", ".join(f"{r} {n}" for r, n in sorted(inline.items())))
-    if s.get("skipped_entries"):
-        lines.append(f"Skipped {s['skipped_entries']} entries that are not documents "
-                     "(hidden names starting with '.', linked folders, special files).")
-    if s.get("unreadable_folders"):
-        shown = ", ".join(s["unreadable_paths"][:5]) + (" ..." if s["unreadable_folders"] > 5 else "")
-        lines.append(f"WARNING: could not read {s['unreadable_folders']} folders; their files are not in this run: {shown}")
-    lines.append(f"Manifest: {output_dir}/manifest.jsonl   Texts: {output_dir}/clean/   Training set: {output_dir}/clean.jsonl")
-    return "\n".join(lines)
