@@ -9,6 +9,7 @@ from .documents import Document, Op
 from .language import AUTO, detect, pack_for
 from .rules import load_pack
 from .rules.engine import analyse, finish
+from .rules.flat import batch_plans
 from .textarray import line_word_counts
 
 BATCH = 256  # documents whose words are counted, and lines judged, in one numpy / model call
@@ -39,7 +40,8 @@ def strip_documents(docs: Iterable[Document], pack_name: str = "vi",
         edited = [d.edited() for d in live]
         counts = line_word_counts([et.text for et in edited])
         packs = [_language_pack(doc, et.text, pack_name) for doc, et in zip(live, edited)]
-        analyses = [analyse(et.text, pack, n) for et, pack, n in zip(edited, packs, counts)]
+        plans = _flat_plans(edited, packs)  # flattened bodies: one sentence-model call per pack
+        analyses = [analyse(et.text, pack, n, plan) for et, pack, n, plan in zip(edited, packs, counts, plans)]
         by_pack: dict[str, list] = {}
         for pack, a in zip(packs, analyses):
             by_pack.setdefault(pack.name, [pack]).append(a)
@@ -55,6 +57,19 @@ def strip_documents(docs: Iterable[Document], pack_name: str = "vi",
             for key, value in found.metadata.items():
                 doc.metadata.setdefault(key, value)
         yield from chunk
+
+
+def _flat_plans(edited, packs) -> list:
+    """Each text's plan for its flattened body (``rules/flat.py``), made a pack at a time so
+    that the sentence model, when on, is called once per pack and batch."""
+    out: list = [None] * len(edited)
+    groups: dict[str, tuple] = {}
+    for i, pack in enumerate(packs):
+        groups.setdefault(pack.name, (pack, []))[1].append(i)
+    for pack, idx in groups.values():
+        for i, plan in zip(idx, batch_plans([edited[i].text for i in idx], pack.flat)):
+            out[i] = plan
+    return out
 
 
 def _language_pack(doc: Document, text: str, pack_name: str):

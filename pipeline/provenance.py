@@ -96,7 +96,7 @@ class Totals:
             reason = e["reason"].split("+")[-1]
             if reason in LAYOUT_REASONS:
                 continue
-            if e["replacement"] == "" and reason not in INLINE_REASONS:
+            if e["replacement"] == "" and reason not in INLINE_REASONS and not e.get("inline"):
                 self.lines[reason] += _removed_lines(e)
             self.chars[reason] += len(e["text"]) - len(e["replacement"])
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import flat as _flat
+
 PACK_DIR = Path(__file__).parent / "packs"
 
 # Every key a pack may hold, with its type and the value used when the pack leaves it out:
@@ -34,6 +36,21 @@ PACK_SCHEMA: dict[str, dict[str, tuple]] = {
         "byline_joiners": (_LIST, ["and"]),  # the word between two names in a byline
     },
     "model": {"line": (_STR, ""), "max_words": (_INT, 45), "soft_rules": (_LIST, [])},
+    # flattened articles (rules/sentences.py, rules/flat.py)
+    "sentences": {"abbreviations": (_LIST, []), "name_openers": (_LIST, []), "labels": (_LIST, []),
+                  "speech": (_LIST, [])},
+    "flat": {
+        "min_chars": (_INT, 150), "min_share": (_NUM, 0.6), "model": (_BOOL, False), "anchors": (_LIST, []),
+        "window_before": (_INT, 300), "window_after": (_INT, 150), "window_tail": (_INT, 300),
+        "threshold": (_NUM, 0.9), "model_min_words": (_INT, 2), "model_max_words": (_INT, 45),
+        "caption_max_words": (_INT, 40), "photo_story_credits": (_INT, 6),
+        "name_caption_min": (_INT, 2), "name_caption_max": (_INT, 4), "name_titles": (_LIST, []),
+        "reported_speech": (_LIST, []),
+        "credit": (_STR, r"(?!)"), "credit_alone": (_STR, r"(?!)"), "credit_tail": (_STR, r"(?!)"),
+        "credit_requires": (_LIST, []), "short_spaces": (_INT, 40), "teaser_call": (_STR, r"(?!)"),
+        "end_mark": (_STR, r"(?<=[.…])/\."), "caption_words": (_LIST, []), "narrative_words": (_LIST, []),
+        "tail_byline": (_STR, r"(?!)"), "segment": (_LIST, []), "tail": (_LIST, []),
+    },
     "caption": {
         "credit": (_STR, r"(?!)"), "credit_requires": (_LIST, []), "opening": (_STR, r"(?!)"),
         "body_opening": (_STR, r"(?!)"), "narrative": (_STR, r"(?!)"),
@@ -154,6 +171,7 @@ class Pack:
     byline_split: re.Pattern  # what separates the names of a shared byline
     word_cap: int  # the largest word count any rule compares with: past it, counting can stop
     model: dict[str, Any] = field(default_factory=dict)  # [model]: the line model and what it judges
+    flat: Any = None  # flat.FlatConfig: furniture inside long lines, cut sentence by sentence
 
 
 @functools.lru_cache(maxsize=None)
@@ -210,6 +228,7 @@ def load_pack(name: str = "vi") -> Pack:
         byline_split=re.compile(r"\s*[-–,&]\s*|" + "|".join(rf"\s+{re.escape(w)}\s+" for w in p["byline_joiners"] or ["(?!)"])),
         word_cap=max(thresholds) + 1,
         model=settings["model"],
+        flat=_flat.load_config(cfg, settings, comp),
     )
 
 
@@ -315,20 +334,21 @@ class Analysis:
 
 
 def find_boilerplate(text: str, pack: Pack, disabled: frozenset[str] = frozenset(),
-                     line_words=None, model=None) -> Findings:
+                     line_words=None, model=None, flat_plan=None) -> Findings:
     """What to cut from ``text`` and why, plus metadata (title, date, agency, author).
 
     ``disabled``: reasons (e.g. ``caption``) whose rules are switched off. ``line_words``:
     the number of words on each line of ``text``, if counted already (``textarray``).
     ``model``: a :class:`~pipeline.learn.linemodel.LineModel` that makes the judgement calls.
+    ``flat_plan``: this text's ``flat.DocPlan``, when made for a batch (else made here).
     """
-    a = analyse(text, pack, line_words)
+    a = analyse(text, pack, line_words, flat_plan)
     if model is not None:
         model.decide([a], pack)
     return finish(a, disabled)
 
 
-def analyse(text: str, pack: Pack, line_words=None) -> Analysis:
+def analyse(text: str, pack: Pack, line_words=None, flat_plan=None) -> Analysis:
     """Run every rule; verdicts stay on the lines (``reason``, ``rule``)."""
     found = Findings()
     lines = split_lines(text)
@@ -336,7 +356,9 @@ def analyse(text: str, pack: Pack, line_words=None) -> Analysis:
     if not content:
         return Analysis(text, content, None, found)
 
+    flat_cuts = _flat.cut_lines(content, pack.flat, flat_plan, text, Cut) if pack.flat else []
     _inline_cuts(content, pack, text, found)
+    found.cuts = _flat.merge(found.cuts, flat_cuts)
     cap = pack.word_cap
     for ln in content:
         t = ln.text
