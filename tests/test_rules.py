@@ -1,4 +1,5 @@
 """Each rule family: real lines that must go, and look-alikes that must stay."""
+from pathlib import Path
 import pytest
 
 from pipeline.chain import clean_document
@@ -192,3 +193,13 @@ def test_word_counts_from_numpy_equal_the_rules_word_pattern(fixtures):
     texts += ["a-b-c a--b a.-b -a a- x’y 1.5 _x_ 🙂a𝔘b", "", "\n\n", "ĐÀ NẴNG.\nabc", "a-\n-b"]
     for text, counts in zip(texts, line_word_counts(texts)):
         assert list(counts) == [len(words(line)) for line in text.split("\n")]
+
+
+def test_the_standfirst_before_a_flattened_body_stays():
+    """A line restating the title right under it is a lead photo's caption in a line-per-
+    paragraph text, but the standfirst when a flattened body follows (baomoi layout)."""
+    path = Path(__file__).parent / "fixtures/flat/raw/baomoi__22523435.txt"
+    doc = clean_document(read_bytes_document(path.stem, path.read_bytes()))
+    standfirst = path.read_text(encoding="utf-8").split("\n")[1]
+    assert standfirst.startswith("Chiều ngày 13-6, TAND tỉnh Đắk Lắk")
+    assert standfirst in doc.text
