@@ -37,8 +37,10 @@ from .provenance import Totals, clean_record, id_hash, manifest_record, merge_ta
 from .report import ReportStats, build_report
 from .stagefiles import VERSION as STAGE_VERSION
 from .stagefiles import read_docs, write_docs
-from .readers import InputFile, count_inputs, iter_inputs, read_documents
+from .readers import InputFile, count_inputs, identify_inputs, iter_inputs, read_documents
+from .stagefiles import hashed_open, verify_record, write_record
 from .writers import atomic_open, concat_files, dumps, dumps_bytes, loads, safe_child, write_atomic, write_in_place
+from . import guard, publish
 
 STAGES = "_stages"
 
@@ -128,7 +130,26 @@ def shard_args_from_plan(path: str) -> list[dict[str, Any]]:
              "fingerprint": sh["fingerprint"], "plan": path} for k, sh in enumerate(plan["shards"])]
 
 
-class _ShardTask(luigi.Task):
+class _Recorded(luigi.Task):
+    """A task whose output is a record of the files it wrote, each with its length and hash:
+    complete means every file is still there, whole and unchanged (a damaged or deleted one
+    makes the task run again), not merely that a name exists."""
+
+    def record_path(self) -> str:
+        raise NotImplementedError
+
+    def output(self):
+        return luigi.LocalTarget(self.record_path(), format=luigi.format.Nop)
+
+    def complete(self):
+        return verify_record(self.record_path(), os.path.dirname(self.record_path()))
+
+    def seal(self, paths, entries=None, extra=None) -> None:
+        base = os.path.dirname(self.record_path())
+        write_record(self.record_path(), base, [os.path.relpath(p, base) for p in paths], extra, entries)
+
+
+class _ShardTask(_Recorded):
     """One shard of the input: a few hundred to a few thousand documents."""
 
     input_dir = luigi.Parameter()
@@ -140,11 +161,17 @@ class _ShardTask(luigi.Task):
 
     stage = ""
 
-    def stage_path(self, stage: str | None = None, ext: str = "jsonl") -> str:
-        return os.path.join(self.output_dir, STAGES, stage or self.stage, f"{self.shard:05d}-{self.fingerprint}.{ext}")
+    def key(self) -> str:
+        return f"{self.shard:05d}-{self.fingerprint}"
 
-    def output(self):
-        return luigi.LocalTarget(self.stage_path(ext="docs"), format=luigi.format.Nop)
+    def stage_path(self, stage: str | None = None, ext: str = "jsonl") -> str:
+        return os.path.join(self.output_dir, STAGES, stage or self.stage, f"{self.key()}.{ext}")
+
+    def record_path(self) -> str:
+        return self.stage_path(ext="rec")
+
+    def files(self) -> dict[str, str]:
+        return {"docs": self.stage_path(ext="docs")}
 
     def shard_args(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("input_dir", "output_dir", "shard", "n_shards", "fingerprint", "plan")}
@@ -152,18 +179,20 @@ class _ShardTask(luigi.Task):
     def inputs(self) -> list[InputFile]:
         with open(_shard_plan_path(self.plan, self.shard), encoding="utf-8") as f:
             rows = json.load(f)
-        return [InputFile(i, r, s, m, bool(o)) for i, r, s, m, o in rows]
+        return [InputFile(i, r, s, m, bool(o), h, p) for i, r, s, m, o, h, p in rows]
 
     def transform(self, docs: Iterator[Document]) -> Iterator[Document]:
         raise NotImplementedError
 
     def source_docs(self) -> Iterator[Document]:
-        return read_docs(self.input().path)
+        return read_docs(self.requires().files()["docs"])
 
     def run(self):
         t0 = time.perf_counter()
-        with self.output().open("w") as out:
+        path, entries = self.files()["docs"], {}
+        with hashed_open(path, entries, os.path.dirname(self.record_path())) as out:
             n = write_docs(out, self.transform(self.source_docs()), with_raw=self.stage == "repair")
+        self.seal([], entries)
         _progress(f"{self.stage:<7} shard {self.shard + 1}/{self.n_shards}: {n} documents in {time.perf_counter() - t0:.2f} s, "
                   f"peak RSS {_peak_mb()} MB")
 
@@ -226,17 +255,9 @@ class SignShard(_ShardTask):
     def requires(self):
         return {"docs": StripShard(**self.shard_args()), "raw": RepairShard(**self.shard_args())}
 
-    def output(self):
-        return {
-            "docs": luigi.LocalTarget(self.stage_path(ext="docs"), format=luigi.format.Nop),
-            "sigs": luigi.LocalTarget(self.stage_path(ext="npz"), format=luigi.format.Nop),
-            "doc_bands": luigi.LocalTarget(self.stage_path(ext="doc_bands.npy"), format=luigi.format.Nop),
-            "para_bands": luigi.LocalTarget(self.stage_path(ext="para_bands.npy"), format=luigi.format.Nop),
-            "doc_band_rows": luigi.LocalTarget(self.stage_path(ext="doc_band_rows.npy"), format=luigi.format.Nop),
-            "para_band_rows": luigi.LocalTarget(self.stage_path(ext="para_band_rows.npy"), format=luigi.format.Nop),
-            "doc_sig": luigi.LocalTarget(self.stage_path(ext="doc_sig.npy"), format=luigi.format.Nop),
-            "para_sig": luigi.LocalTarget(self.stage_path(ext="para_sig.npy"), format=luigi.format.Nop),
-        }
+    def files(self) -> dict[str, str]:
+        return {"docs": self.stage_path(ext="docs"), "sigs": self.stage_path(ext="npz"),
+                **{key: self.stage_path(ext=f"{key}.npy") for key in SIDE_ARRAYS}}
 
     def run(self):
         import numpy as np
@@ -245,11 +266,12 @@ class SignShard(_ShardTask):
 
         t0 = time.perf_counter()
         st = dedup_settings()
-        out = self.output()
+        out, entries, base = self.files(), {}, os.path.dirname(self.record_path())
         hasher = MinHasher(st.num_perm)
         parts = []
-        docs = read_docs(self.input()["docs"].path, raw_from=self.input()["raw"].path)
-        with out["docs"].open("w") as f:
+        req = self.requires()
+        docs = read_docs(req["docs"].files()["docs"], raw_from=req["raw"].files()["docs"])
+        with hashed_open(out["docs"], entries, base) as f:
             # In batches: numpy's cost is per call, so a batch is large, but a shard's texts
             # are never all in memory at once, whatever the shard size.
             while batch := list(itertools.islice(docs, SIGN_BATCH)):
@@ -261,10 +283,11 @@ class SignShard(_ShardTask):
         # Bands and signatures in .npy files of their own: a band task reads one range of one
         # band at a time, and the corpus step maps only the signature rows it compares.
         for key in SIDE_ARRAYS:
-            with out[key].open("w") as f:
+            with hashed_open(out[key], entries, base) as f:
                 np.save(f, arrays.pop(key))
-        with out["sigs"].open("w") as f:
+        with atomic_open(out["sigs"]) as f:
             np.savez(f, **arrays)
+        self.seal([out["sigs"]], entries)
         _progress(f"sign    shard {self.shard + 1}/{self.n_shards}: {len(arrays['doc_ids'])} documents, "
                   f"{len(arrays['para_doc'])} paragraphs in {time.perf_counter() - t0:.2f} s, peak RSS {_peak_mb()} MB")
 
@@ -299,12 +322,12 @@ def prior_fingerprint(against: str) -> str:
     h = hashlib.sha256(against.encode())
     for p in prior_index(against):
         for key in ("sigs", *SIDE_ARRAYS):
-            st = os.stat(p[key])
-            h.update(f"{p[key]}\0{st.st_size}\0{st.st_mtime_ns}".encode())
+            st = os.stat(p[key])  # any write moves the ctime
+            h.update(f"{p[key]}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}".encode())
     return h.hexdigest()[:16]
 
 
-class _CorpusTask(luigi.Task):
+class _CorpusTask(_Recorded):
     input_dir = luigi.Parameter()
     output_dir = luigi.Parameter()
     fingerprint = luigi.Parameter()
@@ -320,9 +343,7 @@ class _CorpusTask(luigi.Task):
 
     def sign_files(self) -> list[dict[str, Any]]:
         """This run's shards and an earlier run's index, as {shard, sigs, doc_bands, para_bands}."""
-        inputs = self.input()["signs"] if isinstance(self.input(), dict) else self.input()
-        own = [{"shard": s["shard"], "sigs": t["sigs"].path, **{k: t[k].path for k in SIDE_ARRAYS}}
-               for s, t in zip(self.shards, inputs)]
+        own = [{"shard": s["shard"], **t.files()} for s, t in zip(self.shards, self.signs())]
         return own + prior_index(self.against)
 
 
@@ -334,10 +355,11 @@ class BandBuckets(_CorpusTask):
     def requires(self):
         return self.signs()
 
-    def output(self):
-        return luigi.LocalTarget(
-            os.path.join(self.output_dir, STAGES, "bands", f"{self.band:03d}-{self.fingerprint}.npz"), format=luigi.format.Nop
-        )
+    def pairs_path(self) -> str:
+        return os.path.join(self.output_dir, STAGES, "bands", f"{self.band:03d}-{self.fingerprint}.npz")
+
+    def record_path(self) -> str:
+        return os.path.join(self.output_dir, STAGES, "bands", f"{self.band:03d}-{self.fingerprint}.rec")
 
     def run(self):
         import numpy as np
@@ -345,8 +367,9 @@ class BandBuckets(_CorpusTask):
         files = self.sign_files()
         pairs = {kind: corpus.band_candidates_ranged([(f["shard"], f[f"{kind}_bands"], f[f"{kind}_band_rows"]) for f in files],
                                                      self.band) for kind in ("doc", "para")}
-        with self.output().open("w") as f:
+        with atomic_open(self.pairs_path()) as f:
             np.savez(f, doc_pairs=pairs["doc"], para_pairs=pairs["para"])
+        self.seal([self.pairs_path()])
         if self.band == 0:
             _progress(f"bands   band 1: {len(pairs['doc'])} document and {len(pairs['para'])} paragraph candidate pairs, "
                       f"peak RSS {_peak_mb()} MB")
@@ -363,10 +386,12 @@ class NearDuplicates(_CorpusTask):
             "signs": self.signs(),
         }
 
-    def output(self):
-        return luigi.LocalTarget(
-            os.path.join(self.output_dir, STAGES, "dedup", f"decisions-{self.fingerprint}.json"), format=luigi.format.UTF8
-        )
+    def record_path(self) -> str:
+        return os.path.join(self.output_dir, STAGES, "dedup", f"decisions-{self.fingerprint}.rec")
+
+    def decisions_path(self, shard: int) -> str:
+        """Shard ``shard``'s decisions (each EmitShard reads only its own)."""
+        return os.path.join(self.output_dir, STAGES, "dedup", f"decisions-{self.fingerprint}", f"{shard:05d}.json")
 
     def run(self):
         import numpy as np
@@ -379,8 +404,8 @@ class NearDuplicates(_CorpusTask):
         files = {f["shard"]: f for f in self.sign_files()}
 
         def band_pairs(key):
-            for target in self.input()["bands"]:
-                with np.load(target.path) as z:
+            for task in self.requires()["bands"]:
+                with np.load(task.pairs_path()) as z:
                     yield z[key]
 
         uniq = {}
@@ -404,25 +429,37 @@ class NearDuplicates(_CorpusTask):
             sig_paths[k] = {"doc_sig": f["doc_sig"], "para_sig": f["para_sig"]}
         decisions = corpus.decide(shards, uniq["doc_pairs"], uniq["para_pairs"], st, corpus.SignatureFiles(sig_paths))
         # One file per shard, so each EmitShard reads only its own decisions; the stamp last.
-        folder = Path(self.output().path).with_suffix("")
-        for shard, per in decisions.items():
-            write_atomic(folder / f"{shard:05d}.json", json.dumps(per, ensure_ascii=False, sort_keys=True))
+        written = []
+        for shard in range(len(self.shards)):  # every shard gets a file, with decisions or none
+            written.append(self.decisions_path(shard))
+            write_atomic(written[-1], json.dumps(decisions.get(shard, {}), ensure_ascii=False, sort_keys=True))
         n_docs = sum(1 for per in decisions.values() for d in per.values() if "duplicate_of" in d)
         n_paras = sum(len(d.get("paragraphs", [])) for per in decisions.values() for d in per.values())
-        with self.output().open("w") as out:
-            out.write(json.dumps({"shards": len(decisions), "duplicate_documents": n_docs, "paragraphs": n_paras}))
+        self.seal(written, extra={"shards": len(decisions), "duplicate_documents": n_docs, "paragraphs": n_paras})
         _progress(f"dedup   corpus: {n_docs} duplicate documents, {n_paras} repeated paragraphs "
                   f"({st.bands} bands x {st.rows} rows) in {time.perf_counter() - t0:.2f} s, "
                   f"peak RSS {_peak_mb()} MB")
 
 
 class EmitShard(_ShardTask):
-    """Final edits, clean texts under clean/, this shard's manifest and clean.jsonl lines, and
-    its share of the totals and the report (so the corpus step never reads the manifest back)."""
+    """Final edits, clean texts, this shard's manifest and clean.jsonl lines, and its share of
+    the totals and the report (so the corpus step never reads the manifest back).
+
+    Keyed by the corpus-wide dedup fingerprint too: a shard's decisions depend on every
+    shard's documents, so a change anywhere emits every shard again (emit is the cheapest
+    stage). Per-document files go to this task's own folder; the publish links them into the
+    new generation, and the record lists each with its length and hash."""
 
     stage = "emit"
     dedup_fingerprint = luigi.Parameter()
     against = luigi.Parameter(default="", significant=False)
+
+    def key(self) -> str:
+        return f"{self.shard:05d}-{self.fingerprint}-{self.dedup_fingerprint}"
+
+    def files(self) -> dict[str, str]:
+        return {"manifest": self.stage_path(ext="manifest.jsonl"), "clean": self.stage_path(ext="clean.jsonl"),
+                "stats": self.stage_path(ext="stats.json"), "tree": self.stage_path(ext="files")}
 
     def requires(self):
         return {
@@ -434,26 +471,27 @@ class EmitShard(_ShardTask):
             ),
         }
 
-    def output(self):
-        return {
-            "manifest": luigi.LocalTarget(self.stage_path(ext="manifest.jsonl"), format=luigi.format.UTF8),
-            "clean": luigi.LocalTarget(self.stage_path(ext="clean.jsonl"), format=luigi.format.UTF8),
-            "stats": luigi.LocalTarget(self.stage_path(ext="stats.json"), format=luigi.format.Nop),
-        }
-
     def run(self):
         t0 = time.perf_counter()
         c = cleaning()
-        with open(Path(self.input()["dedup"].path).with_suffix("") / f"{self.shard:05d}.json", "rb") as f:
+        req = self.requires()
+        with open(req["dedup"].decisions_path(self.shard), "rb") as f:
             decisions = loads(f.read())
-        clean_dir = os.path.join(self.output_dir, "clean")
-        extracted_dir = os.path.join(self.output_dir, "extracted")
+        out = self.files()
+        base = os.path.dirname(self.record_path())
+        tree = out["tree"]
+        shutil.rmtree(tree, ignore_errors=True)  # what a stopped run of this task left
+        clean_dir = os.path.join(tree, "clean")
+        extracted_dir = os.path.join(tree, "extracted")
+        os.makedirs(clean_dir)
+        os.makedirs(extracted_dir)
         totals, stats, kept = Totals(), ReportStats(), array.array("Q")
+        entries: dict[str, list] = {}
         n = 0
-        # Streamed to the part files (memory: one document); the clean part and the stats are
-        # renamed into place first, the manifest part last: it is what marks the shard done.
-        with atomic_open(self.output()["manifest"].path) as manifest, atomic_open(self.output()["clean"].path) as cleaned:
-            for doc in read_docs(self.input()["docs"]["docs"].path, raw_from=self.input()["raw"].path):
+        # Streamed to the part files (memory: one document). The record, written last, is
+        # what marks the shard done; until then nothing here is trusted or published.
+        with hashed_open(out["manifest"], entries, base) as manifest, hashed_open(out["clean"], entries, base) as cleaned:
+            for doc in read_docs(req["docs"].files()["docs"], raw_from=req["raw"].files()["docs"]):
                 corpus.apply_decision(doc, decisions.get(doc.id), c.dedup_action)
                 chain.finish_document(doc, repeat_window=0)  # repeats went in SignShard
                 clean = doc.text if doc.status != "rejected" else None
@@ -461,12 +499,16 @@ class EmitShard(_ShardTask):
                 if clean is not None:
                     data = clean.encode("utf-8")  # once, for the file and its digest
                     digest = hashlib.sha256(data).hexdigest()
-                    # Per-document files are written in place: the manifest part, renamed into
-                    # place last, is what marks this shard done; a rerun rewrites them all.
-                    write_in_place(safe_child(clean_dir, doc.id, ".txt"), data)
+                    # In place: this folder is private to this task until its record exists.
+                    path = safe_child(clean_dir, doc.id, ".txt")
+                    write_in_place(path, data)
+                    entries[os.path.relpath(path, base)] = _entry(path, len(data), digest)
                     if doc.info.get("input") == "html" or doc.encoding != "utf-8":  # raw is not the file as is
                         raw_path = f"extracted/{doc.id}.txt"
-                        write_in_place(safe_child(extracted_dir, doc.id, ".txt"), doc.raw.encode("utf-8"))
+                        raw = doc.raw.encode("utf-8")
+                        path = safe_child(extracted_dir, doc.id, ".txt")
+                        write_in_place(path, raw)
+                        entries[os.path.relpath(path, base)] = _entry(path, len(raw), hashlib.sha256(raw).hexdigest())
                     kept.append(id_hash(doc.id))
                 rec = manifest_record(doc, clean, raw_path, digest)
                 manifest.write(dumps_bytes(rec) + b"\n")
@@ -475,10 +517,18 @@ class EmitShard(_ShardTask):
                 totals.add(rec)
                 stats.add(rec)
                 n += 1
-            write_atomic(self.output()["stats"].path, dumps_bytes(
-                {"tally": totals.as_dict(), "report": stats.to_json(), "kept": kept.tolist()}))
+        with hashed_open(out["stats"], entries, base) as f:
+            f.write(dumps_bytes({"tally": totals.as_dict(), "report": stats.to_json(), "kept": kept.tolist()}))
+        self.seal([], entries)
         _progress(f"emit    shard {self.shard + 1}/{self.n_shards}: {n} documents in {time.perf_counter() - t0:.2f} s, "
                   f"peak RSS {_peak_mb()} MB")
+
+
+def _entry(path: str, size: int, digest: str) -> list:
+    st = os.stat(path)
+    if st.st_size != size:
+        raise OSError(f"{path}: wrote {size} bytes, found {st.st_size}")
+    return [size, digest, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
 def auto_shard_size(n_inputs: int, smallest: int = 5000, most_shards: int = 64, largest: int = 10_000) -> int:
@@ -491,17 +541,29 @@ def auto_shard_size(n_inputs: int, smallest: int = 5000, most_shards: int = 64, 
     return max(smallest, min(largest, -(-n_inputs // most_shards)))
 
 
+INPUTS_CACHE = "inputs.cache"
+
+
 def write_plan(input_dir: str, output_dir: str, shard_size: int, settings: str, prior: str) -> tuple[str, list[str], int, dict]:
     """List the inputs into shards and write the run's plan: one file per shard with its inputs
     (read only by that shard's tasks) and a small index of the shards' fingerprints, named by
     the run's digest. Returns (plan path, fingerprints, inputs, what the listing passed over).
 
-    The listing streams in id order and each shard's file is written as soon as it is full;
-    the folder is renamed into place once the digest (of every fingerprint) is known.
+    An input's identity is the digest of its content (see ``readers.identify_inputs``; the
+    last run's digests spare re-reading unchanged files). The listing streams in id order and
+    each shard's file is written as soon as it is full; the folder is renamed into place once
+    the digest (of every fingerprint) is known.
     """
     size = shard_size or auto_shard_size(count_inputs(input_dir))
     tally: dict[str, Any] = {}
-    stream = iter_inputs(input_dir, tally)
+    cache_path = os.path.join(output_dir, STAGES, INPUTS_CACHE)
+    try:
+        with open(cache_path, "rb") as f:
+            cache = loads(f.read())
+    except (OSError, ValueError):
+        cache = {}
+    seen: dict[str, list] = {}
+    stream = identify_inputs(input_dir, iter_inputs(input_dir, tally), cache if isinstance(cache, dict) else {}, seen)
     plans = os.path.join(output_dir, STAGES, "plan")
     os.makedirs(plans, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=".listing-", dir=plans)
@@ -511,7 +573,7 @@ def write_plan(input_dir: str, output_dir: str, shard_size: int, settings: str, 
             h = hashlib.sha256(settings.encode())
             for inp in part:
                 h.update(inp.fingerprint().encode("utf-8", "surrogateescape") + b"\n")
-            rows = [[i.id, i.relpath, i.size, i.mtime_ns, i.outside] for i in part]
+            rows = [i.row() for i in part]
             with open(os.path.join(tmp, f"{len(fingerprints):05d}.json"), "w", encoding="utf-8") as f:
                 f.write(json.dumps(rows, ensure_ascii=False))
             fingerprints.append(h.hexdigest()[:16])
@@ -519,13 +581,12 @@ def write_plan(input_dir: str, output_dir: str, shard_size: int, settings: str, 
         run_fp = hashlib.sha256("".join(fingerprints).encode() + settings.encode() + prior.encode()).hexdigest()[:16]
         plan_path = os.path.join(plans, f"{run_fp}.json")
         if not os.path.exists(plan_path):
-            try:
-                os.rename(tmp, os.path.splitext(plan_path)[0])
-            except OSError:  # a process sharing this output dir listed the same inputs first
-                if not os.path.isdir(os.path.splitext(plan_path)[0]):
-                    raise
+            shutil.rmtree(os.path.splitext(plan_path)[0], ignore_errors=True)  # a stopped run's, never indexed
+            os.rename(tmp, os.path.splitext(plan_path)[0])
             write_atomic(plan_path, json.dumps({"input_dir": input_dir, "output_dir": output_dir,
                                                 "shards": [{"fingerprint": fp} for fp in fingerprints]}))
+        if seen != cache:
+            write_atomic(cache_path, dumps_bytes(seen))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     passed_over = {"skipped_entries": tally["skipped"], "unreadable_folders": tally["unreadable"],
@@ -554,22 +615,51 @@ def _in_child(fn, *args, meanwhile=None):
 
 
 class CleanAll(luigi.Task):
-    """Clean every document under --input-dir into --output-dir (see README: Outputs)."""
+    """Clean every document under --input-dir into --output-dir (see README: Outputs).
+
+    Constructing it checks the arguments and folders, takes the output folder's lock and
+    lists the inputs, before Luigi schedules anything: a refusal is one sentence and exit 2."""
 
     input_dir = luigi.Parameter(default="seeds", description="folder of raw documents (.txt, .html, ...)")
     output_dir = luigi.Parameter(default="work", description="folder for clean/, clean.jsonl, manifest.jsonl")
     shard_size = luigi.IntParameter(default=0, description="documents per shard task; 0: automatic "
                                     "(5,000, or more so that there are at most 64 shards, up to 10,000)")
     against = luigi.Parameter(default="", description="an earlier run's output dir: deduplicate against its index/")
+    allow_empty = luigi.BoolParameter(default=False, description="let an empty input folder replace earlier outputs")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        try:
+            self.prepare()
+        except guard.Refused as e:
+            guard.stop(str(e), e.status)
+        except OSError as e:
+            guard.stop(guard.environment_sentence(e), 1)
+
+    def prepare(self) -> None:
+        """Everything that can refuse the run, in the order a user would want to hear it."""
+        import luigi.configuration
+        import luigi.interface
+
+        central = not luigi.configuration.get_config().getboolean("core", "local_scheduler", False)
+        guard.check_arguments(luigi.interface.core().workers, self.shard_size)
+        guard.check_folders(str(self.input_dir), str(self.output_dir), str(self.against))
+        guard.check_writable(str(self.output_dir))
+        if not central:  # with luigid, many workers share one output folder by design
+            guard.acquire_lock(str(self.output_dir))
+            guard.stop_on_signals(str(self.output_dir))
+        _, _, n_inputs, _ = self._plan()
+        if n_inputs == 0 and not self.allow_empty and publish.current_generation(self.output_dir) is not None:
+            raise guard.Refused(f"the input folder {self.input_dir} holds no documents, and the run would empty the "
+                                f"outputs in {self.output_dir}; pass --allow-empty to do that")
 
     def _plan(self):
         if getattr(self, "_plan_cache", None) is None:
-            if self.shard_size < 0:
-                raise ValueError("--shard-size must be 0 (automatic) or a number of documents")
-            if not os.path.isdir(self.input_dir):
-                raise FileNotFoundError(f"input directory not found: {self.input_dir}")
             settings = settings_digest()
-            prior = prior_fingerprint(str(self.against)) if self.against else ""
+            try:
+                prior = prior_fingerprint(str(self.against)) if self.against else ""
+            except FileNotFoundError as e:
+                raise guard.Refused(str(e)) from None
             plan_path, fingerprints, n_inputs, passed_over = _in_child(
                 write_plan, str(self.input_dir), str(self.output_dir), self.shard_size, settings, prior, meanwhile=_warm)
             args = [{"input_dir": str(self.input_dir), "output_dir": str(self.output_dir), "shard": k,
@@ -588,112 +678,73 @@ class CleanAll(luigi.Task):
         return luigi.LocalTarget(os.path.join(self.output_dir, STAGES, "runs", f"{run_fp}.json"), format=luigi.format.UTF8)
 
     def complete(self):
-        out = Path(self.output_dir)
-        return self.output().exists() and (out / "manifest.jsonl").exists() and (out / "clean.jsonl").exists()
+        """Done when the published generation is this run's and every file of it is as written."""
+        _, run_fp, _, _ = self._plan()
+        return self.output().exists() and publish.is_published(self.output_dir, run_fp)
 
     def run(self):
         t0 = time.perf_counter()
         shards, run_fp, n_inputs, passed_over = self._plan()
         out = Path(self.output_dir)
-        parts = self.input()
-        concat_files([p["clean"].path for p in parts], out / "clean.jsonl")
-        concat_files([p["manifest"].path for p in parts], out / "manifest.jsonl")
-        # The shards' totals, report stats and kept ids, merged in shard order: one small file
-        # per shard, read one at a time; the manifest itself is not read back.
-        totals, report, keep = [], ReportStats(), array.array("Q")
-        for p in parts:
-            with open(p["stats"].path, "rb") as f:
+        emits = self.requires()
+        gen = publish.new_generation(out, run_fp)  # hidden until the switch
+        for task in emits:
+            tree = task.files()["tree"]
+            publish.link_tree(os.path.join(tree, "clean"), gen / "clean")
+            publish.link_tree(os.path.join(tree, "extracted"), gen / "extracted")
+        concat_files([t.files()["clean"] for t in emits], gen / "clean.jsonl")
+        concat_files([t.files()["manifest"] for t in emits], gen / "manifest.jsonl")
+        # The shards' totals and report stats, merged in shard order: one small file per
+        # shard, read one at a time; the manifest itself is not read back.
+        totals, report = [], ReportStats()
+        for task in emits:
+            with open(task.files()["stats"], "rb") as f:
                 st = loads(f.read())
             totals.append(st["tally"])
             report.merge(ReportStats.from_json(st["report"]))
-            keep.extend(st["kept"])
         summary = merge_tallies(totals)
-        import numpy as np
-
-        keep_sorted = np.sort(np.frombuffer(keep, dtype=np.uint64))
-        _remove_stale(out / "clean", keep_sorted)
-        _remove_stale(out / "extracted", keep_sorted)
         summary.update(passed_over)  # entries that are not documents, and folders that could not be read
-        write_atomic(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-        write_atomic(out / "report.html", build_report(report, out / "clean", summary))
-        _write_index(out / INDEX, [SignShard(**s).output() for s in shards])
+        write_atomic(gen / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+        write_atomic(gen / "report.html", build_report(report, gen / "clean", summary))
+        _write_index(gen / INDEX, [SignShard(**s).files() for s in shards])
+        publish.switch(out, gen)  # one rename: every output changes at once
         _prune_stages(out / STAGES, {s["fingerprint"] for s in shards} | {run_fp})
+        publish.seal(gen, run_fp)
         with self.output().open("w") as f:
             f.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
         _progress(f"merge   corpus: {summary['documents']} documents in {time.perf_counter() - t0:.2f} s, peak RSS {_peak_mb()} MB")
         print(format_summary(summary, self.output_dir), flush=True)
 
 
-def _write_index(folder: Path, sign_outputs: list[dict]) -> None:
-    """This run's signatures and band hashes, for a later run's --against."""
-    import shutil
-
+def _write_index(folder: Path, sign_files: list[dict[str, str]]) -> None:
+    """This run's signatures and band hashes, for a later run's --against (hard links: stage
+    files are replaced by rename, never rewritten in place)."""
     folder.mkdir(parents=True, exist_ok=True)
-    wanted = set()
-    for k, out in enumerate(sign_outputs):
-        for key, suffix in (("sigs", ".npz"), *((k, f".{k}.npy") for k in SIDE_ARRAYS)):
+    for k, files in enumerate(sign_files):
+        for key, suffix in (("sigs", ".npz"), *((key, f".{key}.npy") for key in SIDE_ARRAYS)):
             dest = folder / f"{k:05d}{suffix}"
-            wanted.add(dest.name)
-            tmp = folder / f".{dest.name}.{os.getpid()}.tmp"
-            try:  # a hard link: stage files are replaced by rename, never rewritten in place
-                os.link(out[key].path, tmp)
-                os.replace(tmp, dest)
+            try:
+                os.link(files[key], dest)
             except OSError:  # another file system, or links not allowed: copy
-                tmp.unlink(missing_ok=True)
-                with open(out[key].path, "rb") as src, atomic_open(dest) as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
-    for p in folder.iterdir():
-        if p.name not in wanted:
-            p.unlink()
-
-
-def _remove_stale(folder: Path, keep_sorted) -> None:
-    """Drop clean/extracted files of documents no longer in the input (their ids' hashes are not
-    in ``keep_sorted``), and temporary files a killed writer left (never trusted). One scandir
-    walk, files checked a batch at a time: this folder holds a file per document."""
-    import numpy as np
-
-    if not folder.is_dir():
-        return
-    batch: list[tuple[str, int]] = []
-
-    def check():
-        hashes = np.fromiter((h for _, h in batch), dtype=np.uint64, count=len(batch))
-        at = np.minimum(np.searchsorted(keep_sorted, hashes), max(len(keep_sorted) - 1, 0))
-        kept = keep_sorted[at] == hashes if len(keep_sorted) else np.zeros(len(batch), dtype=bool)
-        for (path, _), k in zip(batch, kept.tolist()):
-            if not k:
-                os.unlink(path)
-        batch.clear()
-
-    stack = [(str(folder), "")]
-    while stack:
-        path, prefix = stack.pop()
-        with os.scandir(path) as it:
-            for e in it:
-                if e.is_dir(follow_symlinks=False):
-                    stack.append((e.path, prefix + e.name + "/"))
-                elif e.name.startswith(".") and e.name.endswith(".tmp"):
-                    os.unlink(e.path)
-                elif e.name.endswith(".txt"):
-                    batch.append((e.path, id_hash(prefix + e.name[: -len(".txt")])))
-                    if len(batch) >= 8192:
-                        check()
-    if batch:
-        check()
+                shutil.copyfile(files[key], dest)
 
 
 def _prune_stages(stages: Path, live: set[str]) -> None:
-    """Remove stage files of earlier runs (their fingerprints are no longer live)."""
+    """Remove what earlier runs left under ``_stages/`` (each entry's name ends in the
+    fingerprint it belongs to: a shard's or the run's), and temporary files of stopped writers."""
     if not stages.is_dir():
         return
-    for p in stages.rglob("*"):
-        if not p.is_file():
+    for sub in stages.iterdir():
+        if not sub.is_dir():
             continue
-        parts = p.relative_to(stages).parts  # a fingerprint names the file or its folder
-        fps = {part.split(".")[0].split("-")[-1] for part in parts}
-        if not fps & live or "-luigi-tmp-" in p.name:
-            p.unlink()
+        for p in sub.iterdir():
+            fp = p.name.split(".")[0].split("-")[-1]
+            if fp in live and "-luigi-tmp-" not in p.name:
+                continue
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
 
 
 def format_summary(s: dict[str, Any], output_dir: str) -> str:
