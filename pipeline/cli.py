@@ -105,12 +105,14 @@ def cmd_run(args) -> int:
 
     from .tasks import CleanAll
 
-    kwargs = {"input_dir": args.input_dir, "output_dir": args.output_dir}
-    if args.shard_size:
+    kwargs = {"input_dir": args.input_dir, "output_dir": args.output_dir, "allow_empty": args.allow_empty}
+    if args.shard_size is not None:
         kwargs["shard_size"] = args.shard_size
-    if not Path(args.input_dir).is_dir():
-        print(f"pipeline: input directory not found: {args.input_dir}", file=sys.stderr)
+    if args.workers < 1:
+        print(f"pipeline: --workers must be 1 or more (got {args.workers})", file=sys.stderr)
         return 2
+    # CleanAll checks the folders, takes the output folder's lock and lists the inputs when
+    # it is made; a refusal is one sentence and SystemExit(2).
     ok = luigi.build([CleanAll(**kwargs)], workers=args.workers, local_scheduler=True)
     return 0 if ok else 1
 
@@ -145,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--output-dir", default="work", help="where clean/, clean.jsonl and manifest.jsonl go (default: work)")
     r.add_argument("--workers", type=int, default=1, help="parallel Luigi workers (default: 1)")
     r.add_argument("--shard-size", type=int, default=None, help="documents per shard task (default: luigi.cfg; 0 = automatic)")
+    r.add_argument("--allow-empty", action="store_true", help="let an empty input folder replace earlier outputs")
     r.set_defaults(func=cmd_run)
 
     d = sub.add_parser("diff", help="raw against clean for one document, each removal tagged with its reason",

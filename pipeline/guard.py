@@ -184,3 +184,56 @@ def _children() -> list[int]:
             out.append(child)
             stack.append(child)
     return out
+
+
+class RunStopped(RuntimeError):
+    """A task stopped by a condition of the machine or the inputs, said in one sentence: Luigi
+    fails the task, and the log filter below prints the sentence instead of a traceback."""
+
+
+def sentences_for_errors(run):
+    """Wrap a task's ``run``: environment errors (disk full, read-only, denied) and inputs that
+    changed under the run become :class:`RunStopped` with one sentence naming the path."""
+    import functools
+
+    @functools.wraps(run)
+    def wrapped(self, *args, **kwargs):
+        try:
+            return run(self, *args, **kwargs)
+        except RunStopped:
+            raise
+        except OSError as e:
+            if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
+                raise RunStopped(environment_sentence(e)) from None
+            raise
+        except Exception as e:
+            if type(e).__name__ == "InputChanged":
+                raise RunStopped(str(e)) from None
+            raise
+
+    return wrapped
+
+
+class _OneSentence:
+    """A logging filter: a task that failed with :class:`RunStopped` is reported as its
+    sentence, once, not as Luigi's traceback."""
+
+    def __init__(self):
+        self.said: set[str] = set()
+
+    def filter(self, record) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, RunStopped):
+            if str(exc) not in self.said:
+                self.said.add(str(exc))
+                print(f"pipeline: {exc}", file=sys.stderr, flush=True)
+            return False
+        return True
+
+
+def quiet_expected_failures() -> None:
+    import logging
+
+    logger = logging.getLogger("luigi-interface")
+    if not any(isinstance(f, _OneSentence) for f in logger.filters):
+        logger.addFilter(_OneSentence())

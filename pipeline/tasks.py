@@ -135,6 +135,11 @@ class _Recorded(luigi.Task):
     complete means every file is still there, whole and unchanged (a damaged or deleted one
     makes the task run again), not merely that a name exists."""
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "run" in cls.__dict__:  # disk full, read-only, an input changed: one sentence each
+            cls.run = guard.sentences_for_errors(cls.__dict__["run"])
+
     def record_path(self) -> str:
         raise NotImplementedError
 
@@ -645,6 +650,7 @@ class CleanAll(luigi.Task):
         guard.check_arguments(luigi.interface.core().workers, self.shard_size)
         guard.check_folders(str(self.input_dir), str(self.output_dir), str(self.against))
         guard.check_writable(str(self.output_dir))
+        guard.quiet_expected_failures()
         if not central:  # with luigid, many workers share one output folder by design
             guard.acquire_lock(str(self.output_dir))
             guard.stop_on_signals(str(self.output_dir))
@@ -671,7 +677,10 @@ class CleanAll(luigi.Task):
 
     def requires(self):
         shards, run_fp, _, _ = self._plan()
-        return [EmitShard(**s, dedup_fingerprint=run_fp, against=str(self.against)) for s in shards]
+        # The signatures too: the published index/ links their files, so a damaged one must
+        # be found (Luigi checks no further than a complete task's own output).
+        return {"emit": [EmitShard(**s, dedup_fingerprint=run_fp, against=str(self.against)) for s in shards],
+                "sign": [SignShard(**s) for s in shards]}
 
     def output(self):
         _, run_fp, _, _ = self._plan()
@@ -682,11 +691,12 @@ class CleanAll(luigi.Task):
         _, run_fp, _, _ = self._plan()
         return self.output().exists() and publish.is_published(self.output_dir, run_fp)
 
+    @guard.sentences_for_errors
     def run(self):
         t0 = time.perf_counter()
         shards, run_fp, n_inputs, passed_over = self._plan()
         out = Path(self.output_dir)
-        emits = self.requires()
+        emits = self.requires()["emit"]
         gen = publish.new_generation(out, run_fp)  # hidden until the switch
         for task in emits:
             tree = task.files()["tree"]
@@ -706,7 +716,7 @@ class CleanAll(luigi.Task):
         summary.update(passed_over)  # entries that are not documents, and folders that could not be read
         write_atomic(gen / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
         write_atomic(gen / "report.html", build_report(report, gen / "clean", summary))
-        _write_index(gen / INDEX, [SignShard(**s).files() for s in shards])
+        _write_index(gen / INDEX, [t.files() for t in self.requires()["sign"]])
         publish.switch(out, gen)  # one rename: every output changes at once
         _prune_stages(out / STAGES, {s["fingerprint"] for s in shards} | {run_fp})
         publish.seal(gen, run_fp)
