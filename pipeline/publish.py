@@ -116,14 +116,27 @@ def switch(out: str | os.PathLike, gen: Path) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
-def seal(gen: Path, run_fp: str) -> None:
+def seal(gen: Path, run_fp: str, known: dict[str, tuple[int, str]] | None = None) -> None:
     """Record every file of the generation with its length and hash (after the switch and the
-    clean-up, so that the times recorded are final): what ``is_published`` checks."""
-    names = []
+    clean-up, so that the times recorded are final): what ``is_published`` checks. ``known``
+    gives (size, sha256) of files whose digest the stage records hold already: those are only
+    stat'ed, not read again."""
+    known = known or {}
+    names, entries = [], {}
     for folder, _, files in os.walk(gen):
         rel = os.path.relpath(folder, gen)
-        names.extend(n if rel == "." else f"{rel}/{n}" for n in files if not (rel == "." and n == RECORD))
-    write_record(str(gen / RECORD), str(gen), sorted(names), extra={"run": run_fp})
+        for n in files:
+            if rel == "." and n == RECORD:
+                continue
+            name = n if rel == "." else f"{rel}/{n}"
+            hit = known.get(name)
+            if hit is not None:
+                st = os.stat(os.path.join(folder, n))
+                if st.st_size == hit[0]:
+                    entries[name] = [st.st_size, hit[1], st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+                    continue
+            names.append(name)
+    write_record(str(gen / RECORD), str(gen), sorted(names), extra={"run": run_fp}, entries=entries)
 
 
 def is_published(out: str | os.PathLike, run_fp: str) -> bool:

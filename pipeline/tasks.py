@@ -38,7 +38,7 @@ from .report import ReportStats, build_report
 from .stagefiles import VERSION as STAGE_VERSION
 from .stagefiles import read_docs, write_docs
 from .readers import InputFile, count_inputs, identify_inputs, iter_inputs, read_documents
-from .stagefiles import hashed_open, verify_record, write_record
+from .stagefiles import hashed_open, read_record, verify_record, write_record
 from .writers import atomic_open, concat_files, dumps, dumps_bytes, loads, safe_child, write_atomic, write_in_place
 from . import guard, publish
 
@@ -698,12 +698,21 @@ class CleanAll(luigi.Task):
         out = Path(self.output_dir)
         emits = self.requires()["emit"]
         gen = publish.new_generation(out, run_fp)  # hidden until the switch
+        known: dict[str, tuple[int, str]] = {}  # digests the stage records hold: not computed again
         for task in emits:
             tree = task.files()["tree"]
             publish.link_tree(os.path.join(tree, "clean"), gen / "clean")
             publish.link_tree(os.path.join(tree, "extracted"), gen / "extracted")
-        concat_files([t.files()["clean"] for t in emits], gen / "clean.jsonl")
-        concat_files([t.files()["manifest"] for t in emits], gen / "manifest.jsonl")
+            prefix = os.path.basename(tree) + "/"
+            for name, e in (read_record(task.record_path()) or {"files": {}})["files"].items():
+                if name.startswith(prefix):
+                    known[name[len(prefix):]] = (e[0], e[1])
+        for name, key in (("clean.jsonl", "clean"), ("manifest.jsonl", "manifest")):
+            with hashed_open(str(gen / name), (entries := {}), str(gen)) as dst:
+                for task in emits:
+                    with open(task.files()[key], "rb") as src:
+                        shutil.copyfileobj(src, dst, 1 << 20)
+            known[name] = tuple(entries[name][:2])
         # The shards' totals and report stats, merged in shard order: one small file per
         # shard, read one at a time; the manifest itself is not read back.
         totals, report = [], ReportStats()
@@ -716,10 +725,17 @@ class CleanAll(luigi.Task):
         summary.update(passed_over)  # entries that are not documents, and folders that could not be read
         write_atomic(gen / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
         write_atomic(gen / "report.html", build_report(report, gen / "clean", summary))
-        _write_index(gen / INDEX, [t.files() for t in self.requires()["sign"]])
+        signs = self.requires()["sign"]
+        _write_index(gen / INDEX, [t.files() for t in signs])
+        for k, task in enumerate(signs):
+            rec = read_record(task.record_path()) or {"files": {}}
+            for key, suffix in (("sigs", ".npz"), *((key, f".{key}.npy") for key in SIDE_ARRAYS)):
+                e = rec["files"].get(os.path.basename(task.files()[key]))
+                if e:
+                    known[f"{INDEX}/{k:05d}{suffix}"] = (e[0], e[1])
         publish.switch(out, gen)  # one rename: every output changes at once
         _prune_stages(out / STAGES, {s["fingerprint"] for s in shards} | {run_fp})
-        publish.seal(gen, run_fp)
+        publish.seal(gen, run_fp, known)
         with self.output().open("w") as f:
             f.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
         _progress(f"merge   corpus: {summary['documents']} documents in {time.perf_counter() - t0:.2f} s, peak RSS {_peak_mb()} MB")
