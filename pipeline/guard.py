@@ -122,17 +122,33 @@ def release_lock(output_dir: str) -> None:
 
 
 _installed = False
+_main_pid = 0
+
+
+def _die_with_parent() -> None:
+    """In a task process luigi forked: end when the run's main process ends, even by SIGKILL,
+    instead of writing on for seconds as an orphan (Linux only; elsewhere a no-op)."""
+    if not _main_pid or os.getpid() == _main_pid or not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() != _main_pid:  # it ended before the call took effect
+            os._exit(1)
+    except (OSError, AttributeError):
+        pass
 
 
 def stop_on_signals(output_dir: str) -> None:
     """SIGTERM and SIGINT: stop every task process, then exit with one sentence and status
     128+signal. Nothing is published half-done because publishing is one rename (see
     :mod:`pipeline.publish`); what the stopped tasks left is never trusted by a rerun."""
-    global _installed
+    global _installed, _main_pid
     if _installed:
         return
     _installed = True
-    main = os.getpid()
+    main = _main_pid = os.getpid()
 
     def handler(signum, frame):
         if os.getpid() != main:  # a forked task process: just end
@@ -198,6 +214,7 @@ def sentences_for_errors(run):
 
     @functools.wraps(run)
     def wrapped(self, *args, **kwargs):
+        _die_with_parent()
         try:
             return run(self, *args, **kwargs)
         except RunStopped:
