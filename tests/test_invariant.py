@@ -367,3 +367,21 @@ def test_a_read_only_output_folder_fails_in_one_sentence(corpus, tmp_path):
         r = run(corpus, out, check=False)
         assert r.returncode == 1 and "read-only" in one_sentence(r)
         assert published(out) == before
+
+
+def test_an_input_that_changes_during_the_run_stops_it_in_one_sentence(tmp_path):
+    from pipeline.readers import InputChanged, InputFile, read_document
+
+    (tmp_path / "a.txt").write_text("Tiêu đề\n\nNội dung.\n", encoding="utf-8")
+    planned = InputFile("a", "a.txt", 10, 0, False, "0" * 64)  # the digest the plan took
+    with pytest.raises(InputChanged, match="changed while the run was reading it"):
+        read_document(tmp_path, planned)
+
+
+def test_a_damaged_against_index_is_refused_in_one_sentence(corpus, tmp_path):
+    first = tmp_path / "first"
+    run(corpus, first)
+    idx = sorted((first / "index").iterdir())[0]
+    idx.write_bytes(idx.read_bytes()[:100])
+    r = run(corpus, tmp_path / "second", "--against", str(first), check=False)
+    assert r.returncode == 2 and "--against" in one_sentence(r)
