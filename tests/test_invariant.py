@@ -385,3 +385,28 @@ def test_a_damaged_against_index_is_refused_in_one_sentence(corpus, tmp_path):
     idx.write_bytes(idx.read_bytes()[:100])
     r = run(corpus, tmp_path / "second", "--against", str(first), check=False)
     assert r.returncode == 2 and "--against" in one_sentence(r)
+
+
+def test_pipeline_clean_and_the_luigi_run_give_the_same_text(corpus, tmp_path):
+    """One function removes nearby repeats on both paths: `pipeline clean` (the in-memory
+    chain) and CleanAll give the same text on the labelled documents, except where the run's
+    corpus-wide decisions (which one file alone cannot know) changed a document."""
+    import json
+
+    from pipeline.chain import clean_document
+    from pipeline.readers import read_bytes_document
+
+    out = tmp_path / "out"
+    run(corpus, out)
+    compared = 0
+    for line in (out / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        corpus_wide = rec["status"] != "ok" or any(
+            e["rule"] == "repeated_boilerplate" or (e.get("duplicate_of") or {}).get("id", rec["id"]) != rec["id"]
+            for e in rec["edits"])
+        if corpus_wide:
+            continue
+        doc = clean_document(read_bytes_document(rec["id"], (corpus / rec["source"]).read_bytes()))
+        assert doc.text == (out / "clean" / f"{rec['id']}.txt").read_text(encoding="utf-8"), rec["id"]
+        compared += 1
+    assert compared >= 30
