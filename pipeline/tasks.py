@@ -6,22 +6,22 @@
                                         └──────────────▶ EmitShard ◀─┘
                                                              └─▶ CleanAll (merge, summary, index/)
 
-Each shard task's output name carries a fingerprint of its inputs (path, size, mtime) and of
-the settings and code, so a rerun with nothing changed does nothing and a changed input reruns
-only what depends on it. Every shard-level file is written to a temporary name and renamed;
-per-document files are written in place before the manifest part that marks the shard done.
+Each shard task's output name carries a fingerprint of its inputs (their content's digests)
+and of the settings and code; the corpus-wide tasks and every emit carry the run's digest. A
+task's Luigi output is a record of its files with their lengths and hashes, so damaged state
+is rebuilt, not trusted. Planning is in :mod:`pipeline.planning`, the final merge and publish
+in :mod:`pipeline.merge` and :mod:`pipeline.publish`, the checks before a run in
+:mod:`pipeline.guard`.
 """
 from __future__ import annotations
 
 import array
-import functools
 import hashlib
 import itertools
 import json
 import os
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -33,16 +33,20 @@ from . import chain
 from .boilerplate import strip_documents
 from .dedup import corpus
 from .documents import Document
-from .provenance import Totals, clean_record, id_hash, manifest_record, merge_tallies
-from .report import ReportStats, build_report
+from .provenance import Totals, clean_record, id_hash, manifest_record
+from .report import ReportStats
 from .stagefiles import VERSION as STAGE_VERSION
 from .stagefiles import read_docs, write_docs
-from .readers import InputFile, count_inputs, identify_inputs, iter_inputs, read_documents
-from .stagefiles import hashed_open, read_record, verify_record, write_record
-from .writers import atomic_open, concat_files, dumps, dumps_bytes, loads, safe_child, write_atomic, write_in_place
+from .readers import InputFile, read_documents
+from .stagefiles import hashed_open, verify_record, write_record
+from .writers import atomic_open, dumps, dumps_bytes, loads, safe_child, write_atomic, write_in_place
 from . import guard, publish
+from .merge import format_summary, merge_run
+from .planning import (INDEX, SIDE_ARRAYS, STAGES, _shard_plan_path, auto_shard_size, in_child, prior_fingerprint,
+                       prior_index, shard_args_from_plan, write_plan)
 
-STAGES = "_stages"
+__all__ = ["CleanAll", "RepairShard", "StripShard", "SignShard", "BandBuckets", "NearDuplicates", "EmitShard", "cleaning",
+           "auto_shard_size", "format_summary", "INDEX", "SIDE_ARRAYS"]
 
 
 class cleaning(luigi.Config):
@@ -110,24 +114,6 @@ def _peak_mb() -> int:
 def _progress(msg: str) -> None:
     if cleaning().progress:
         print(f"[pipeline] {msg}", file=sys.stderr, flush=True)
-
-
-@functools.lru_cache(maxsize=4)
-def load_plan(path: str) -> dict[str, Any]:
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
-
-
-def _shard_plan_path(plan_path: str, shard: int) -> str:
-    """Shard ``shard``'s list of inputs, beside the plan's index (``plan/RUN/00000.json``)."""
-    return os.path.join(os.path.splitext(plan_path)[0], f"{shard:05d}.json")
-
-
-def shard_args_from_plan(path: str) -> list[dict[str, Any]]:
-    plan = load_plan(path)
-    n = len(plan["shards"])
-    return [{"input_dir": plan["input_dir"], "output_dir": plan["output_dir"], "shard": k, "n_shards": n,
-             "fingerprint": sh["fingerprint"], "plan": path} for k, sh in enumerate(plan["shards"])]
 
 
 class _Recorded(luigi.Task):
@@ -297,39 +283,7 @@ class SignShard(_ShardTask):
                   f"{len(arrays['para_doc'])} paragraphs in {time.perf_counter() - t0:.2f} s, peak RSS {_peak_mb()} MB")
 
 
-INDEX = "index"
 SIGN_BATCH = 500  # documents signed at a time
-# .npy files beside a shard's .npz: band hashes sorted, with their rows; signatures
-SIDE_ARRAYS = ("doc_bands", "para_bands", "doc_band_rows", "para_band_rows", "doc_sig", "para_sig")
-
-
-def prior_index(against: str) -> list[dict[str, Any]]:
-    """The dedup index an earlier run left in ``against``/index/, as extra read-only shards."""
-    if not against:
-        return []
-    folder = Path(against) / INDEX
-    if not folder.is_dir():
-        raise FileNotFoundError(f"--against {against}: no {INDEX}/ folder there (run CleanAll into it first)")
-    out = []
-    for k, npz in enumerate(sorted(folder.glob("*.npz"))):
-        stem = npz.with_suffix("")
-        entry = {"shard": corpus.PRIOR_SHARD_BASE + k, "run": str(Path(against)), "sigs": str(npz),
-                 **{key: f"{stem}.{key}.npy" for key in SIDE_ARRAYS}}
-        missing = [key for key in SIDE_ARRAYS if not os.path.exists(entry[key])]
-        if missing:
-            raise FileNotFoundError(f"--against {against}: {npz.name} has no {', '.join(missing)} files; the index was "
-                                    "written by an older version of this pipeline: run CleanAll into that folder again")
-        out.append(entry)
-    return out
-
-
-def prior_fingerprint(against: str) -> str:
-    h = hashlib.sha256(against.encode())
-    for p in prior_index(against):
-        for key in ("sigs", *SIDE_ARRAYS):
-            st = os.stat(p[key])  # any write moves the ctime
-            h.update(f"{p[key]}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}".encode())
-    return h.hexdigest()[:16]
 
 
 class _CorpusTask(_Recorded):
@@ -536,89 +490,6 @@ def _entry(path: str, size: int, digest: str) -> list:
     return [size, digest, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
-def auto_shard_size(n_inputs: int, smallest: int = 5000, most_shards: int = 64, largest: int = 10_000) -> int:
-    """Documents per shard when none is given. Every task costs a fork, a process exit and
-    Luigi's bookkeeping, and a shard's fixed work (measured: with 200 shards of 1,000 on 200k
-    documents, the scheduling process took 15 % of a core and the run was 30 % slower than with
-    50 shards; on the 19.7k corpus, shards of 5,000 against 2,000 took 6 % less CPU and ran 4 %
-    faster on one worker and 5-10 % on two), so shards are large and large corpora get larger
-    ones, up to what keeps a task's memory small. The price: a changed input reruns its shard."""
-    return max(smallest, min(largest, -(-n_inputs // most_shards)))
-
-
-INPUTS_CACHE = "inputs.cache"
-
-
-def write_plan(input_dir: str, output_dir: str, shard_size: int, settings: str, prior: str) -> tuple[str, list[str], int, dict]:
-    """List the inputs into shards and write the run's plan: one file per shard with its inputs
-    (read only by that shard's tasks) and a small index of the shards' fingerprints, named by
-    the run's digest. Returns (plan path, fingerprints, inputs, what the listing passed over).
-
-    An input's identity is the digest of its content (see ``readers.identify_inputs``; the
-    last run's digests spare re-reading unchanged files). The listing streams in id order and
-    each shard's file is written as soon as it is full; the folder is renamed into place once
-    the digest (of every fingerprint) is known.
-    """
-    size = shard_size or auto_shard_size(count_inputs(input_dir))
-    tally: dict[str, Any] = {}
-    cache_path = os.path.join(output_dir, STAGES, INPUTS_CACHE)
-    try:
-        with open(cache_path, "rb") as f:
-            cache = loads(f.read())
-    except (OSError, ValueError):
-        cache = {}
-    seen: dict[str, list] = {}
-    stream = identify_inputs(input_dir, iter_inputs(input_dir, tally), cache if isinstance(cache, dict) else {}, seen)
-    plans = os.path.join(output_dir, STAGES, "plan")
-    os.makedirs(plans, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=".listing-", dir=plans)
-    fingerprints, n_inputs = [], 0
-    try:
-        while part := list(itertools.islice(stream, size)):
-            h = hashlib.sha256(settings.encode())
-            for inp in part:
-                h.update(inp.fingerprint().encode("utf-8", "surrogateescape") + b"\n")
-            rows = [i.row() for i in part]
-            with open(os.path.join(tmp, f"{len(fingerprints):05d}.json"), "w", encoding="utf-8") as f:
-                f.write(json.dumps(rows, ensure_ascii=False))
-            fingerprints.append(h.hexdigest()[:16])
-            n_inputs += len(part)
-        run_fp = hashlib.sha256("".join(fingerprints).encode() + settings.encode() + prior.encode()).hexdigest()[:16]
-        plan_path = os.path.join(plans, f"{run_fp}.json")
-        if not os.path.exists(plan_path):
-            shutil.rmtree(os.path.splitext(plan_path)[0], ignore_errors=True)  # a stopped run's, never indexed
-            os.rename(tmp, os.path.splitext(plan_path)[0])
-            write_atomic(plan_path, json.dumps({"input_dir": input_dir, "output_dir": output_dir,
-                                                "shards": [{"fingerprint": fp} for fp in fingerprints]}))
-        if seen != cache:
-            write_atomic(cache_path, dumps_bytes(seen))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    passed_over = {"skipped_entries": tally["skipped"], "unreadable_folders": tally["unreadable"],
-                   "unreadable_paths": tally["unreadable_paths"]}
-    return plan_path, fingerprints, n_inputs, passed_over
-
-
-def _in_child(fn, *args, meanwhile=None):
-    """``fn(*args)`` in a forked process, where the platform has fork: the memory it takes
-    (a folder of a million names is hundreds of MB) goes back to the system when it ends,
-    instead of staying in the scheduling process that every task is forked from.
-    ``meanwhile()`` runs here while the child works."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    if "fork" not in multiprocessing.get_all_start_methods():
-        result = fn(*args)
-        if meanwhile:
-            meanwhile()
-        return result
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-        future = pool.submit(fn, *args)
-        if meanwhile:
-            meanwhile()
-        return future.result()
-
-
 class CleanAll(luigi.Task):
     """Clean every document under --input-dir into --output-dir (see README: Outputs).
 
@@ -666,7 +537,7 @@ class CleanAll(luigi.Task):
                 prior = prior_fingerprint(str(self.against)) if self.against else ""
             except FileNotFoundError as e:
                 raise guard.Refused(str(e)) from None
-            plan_path, fingerprints, n_inputs, passed_over = _in_child(
+            plan_path, fingerprints, n_inputs, passed_over = in_child(
                 write_plan, str(self.input_dir), str(self.output_dir), self.shard_size, settings, prior, meanwhile=_warm)
             args = [{"input_dir": str(self.input_dir), "output_dir": str(self.output_dir), "shard": k,
                      "n_shards": len(fingerprints), "fingerprint": fp, "plan": plan_path}
@@ -696,102 +567,13 @@ class CleanAll(luigi.Task):
         t0 = time.perf_counter()
         shards, run_fp, n_inputs, passed_over = self._plan()
         out = Path(self.output_dir)
-        emits = self.requires()["emit"]
-        gen = publish.new_generation(out, run_fp)  # hidden until the switch
-        known: dict[str, tuple[int, str]] = {}  # digests the stage records hold: not computed again
-        for task in emits:
-            tree = task.files()["tree"]
-            publish.link_tree(os.path.join(tree, "clean"), gen / "clean")
-            publish.link_tree(os.path.join(tree, "extracted"), gen / "extracted")
-            prefix = os.path.basename(tree) + "/"
-            for name, e in (read_record(task.record_path()) or {"files": {}})["files"].items():
-                if name.startswith(prefix):
-                    known[name[len(prefix):]] = (e[0], e[1])
-        for name, key in (("clean.jsonl", "clean"), ("manifest.jsonl", "manifest")):
-            with hashed_open(str(gen / name), (entries := {}), str(gen)) as dst:
-                for task in emits:
-                    with open(task.files()[key], "rb") as src:
-                        shutil.copyfileobj(src, dst, 1 << 20)
-            known[name] = tuple(entries[name][:2])
-        # The shards' totals and report stats, merged in shard order: one small file per
-        # shard, read one at a time; the manifest itself is not read back.
-        totals, report = [], ReportStats()
-        for task in emits:
-            with open(task.files()["stats"], "rb") as f:
-                st = loads(f.read())
-            totals.append(st["tally"])
-            report.merge(ReportStats.from_json(st["report"]))
-        summary = merge_tallies(totals)
-        summary.update(passed_over)  # entries that are not documents, and folders that could not be read
-        write_atomic(gen / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-        write_atomic(gen / "report.html", build_report(report, gen / "clean", summary))
-        signs = self.requires()["sign"]
-        _write_index(gen / INDEX, [t.files() for t in signs])
-        for k, task in enumerate(signs):
-            rec = read_record(task.record_path()) or {"files": {}}
-            for key, suffix in (("sigs", ".npz"), *((key, f".{key}.npy") for key in SIDE_ARRAYS)):
-                e = rec["files"].get(os.path.basename(task.files()[key]))
-                if e:
-                    known[f"{INDEX}/{k:05d}{suffix}"] = (e[0], e[1])
-        publish.switch(out, gen)  # one rename: every output changes at once
-        _prune_stages(out / STAGES, {s["fingerprint"] for s in shards} | {run_fp})
-        publish.seal(gen, run_fp, known)
+        req = self.requires()
+        summary = merge_run(out, run_fp, [(t.files(), t.record_path()) for t in req["emit"]],
+                            [(t.files(), t.record_path()) for t in req["sign"]], passed_over,
+                            {s["fingerprint"] for s in shards} | {run_fp}, out / STAGES)
         with self.output().open("w") as f:
             f.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
         _progress(f"merge   corpus: {summary['documents']} documents in {time.perf_counter() - t0:.2f} s, peak RSS {_peak_mb()} MB")
         print(format_summary(summary, self.output_dir), flush=True)
 
 
-def _write_index(folder: Path, sign_files: list[dict[str, str]]) -> None:
-    """This run's signatures and band hashes, for a later run's --against (hard links: stage
-    files are replaced by rename, never rewritten in place)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for k, files in enumerate(sign_files):
-        for key, suffix in (("sigs", ".npz"), *((key, f".{key}.npy") for key in SIDE_ARRAYS)):
-            dest = folder / f"{k:05d}{suffix}"
-            try:
-                os.link(files[key], dest)
-            except OSError:  # another file system, or links not allowed: copy
-                shutil.copyfile(files[key], dest)
-
-
-def _prune_stages(stages: Path, live: set[str]) -> None:
-    """Remove what earlier runs left under ``_stages/`` (each entry's name ends in the
-    fingerprint it belongs to: a shard's or the run's), and temporary files of stopped writers."""
-    if not stages.is_dir():
-        return
-    for sub in stages.iterdir():
-        if not sub.is_dir():
-            continue
-        for p in sub.iterdir():
-            fp = p.name.split(".")[0].split("-")[-1]
-            if fp in live and "-luigi-tmp-" not in p.name:
-                continue
-            if p.is_dir() and not p.is_symlink():
-                shutil.rmtree(p, ignore_errors=True)
-            else:
-                p.unlink(missing_ok=True)
-
-
-def format_summary(s: dict[str, Any], output_dir: str) -> str:
-    lines = [
-        "",
-        f"Cleaned {s['documents']} documents into {output_dir}/: "
-        f"{s['ok']} kept, {s['duplicate']} duplicates, {s['rejected']} rejected.",
-    ]
-    if s["lines_removed"]:
-        lines.append("Lines removed by reason:")
-        width = max(len(r) for r in s["lines_removed"])
-        for reason, n in sorted(s["lines_removed"].items(), key=lambda kv: -kv[1]):
-            lines.append(f"  {reason:<{width}}  {n:>8}")
-    inline = {r: n for r, n in s["edits"].items() if r not in s["lines_removed"] and r not in ("whitespace",)}
-    if inline:
-        lines.append("In-line edits: " + ", ".join(f"{r} {n}" for r, n in sorted(inline.items())))
-    if s.get("skipped_entries"):
-        lines.append(f"Skipped {s['skipped_entries']} entries that are not documents "
-                     "(hidden names starting with '.', linked folders, special files).")
-    if s.get("unreadable_folders"):
-        shown = ", ".join(s["unreadable_paths"][:5]) + (" ..." if s["unreadable_folders"] > 5 else "")
-        lines.append(f"WARNING: could not read {s['unreadable_folders']} folders; their files are not in this run: {shown}")
-    lines.append(f"Manifest: {output_dir}/manifest.jsonl   Texts: {output_dir}/clean/   Training set: {output_dir}/clean.jsonl")
-    return "\n".join(lines)

@@ -1,0 +1,121 @@
+"""The final merge: every shard's emit output into one new generation, published at once.
+
+Pure of Luigi: :func:`merge_run` is handed the emit and signature files (the tasks know where
+they are) and returns the summary; see :mod:`pipeline.publish` for how the switch works.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from . import publish
+from .planning import INDEX, SIDE_ARRAYS
+from .provenance import merge_tallies
+from .report import ReportStats, build_report
+from .stagefiles import hashed_open, read_record
+from .writers import loads, write_atomic
+
+
+def merge_run(out: Path, run_fp: str, emits: list[tuple[dict[str, str], str]], signs: list[tuple[dict[str, str], str]],
+              passed_over: dict[str, Any], live: set[str], stages: Path) -> dict[str, Any]:
+    """Build the generation of ``run_fp`` from the shards' emit files (``emits``: (files,
+    record path) in shard order) and signature files (``signs``), switch it in, prune stage
+    files of other runs (``live`` fingerprints stay), seal it. Returns the summary."""
+    gen = publish.new_generation(out, run_fp)  # hidden until the switch
+    known: dict[str, tuple[int, str]] = {}  # digests the stage records hold: not computed again
+    for files, record in emits:
+        tree = files["tree"]
+        publish.link_tree(os.path.join(tree, "clean"), gen / "clean")
+        publish.link_tree(os.path.join(tree, "extracted"), gen / "extracted")
+        prefix = os.path.basename(tree) + "/"
+        for name, e in (read_record(record) or {"files": {}})["files"].items():
+            if name.startswith(prefix):
+                known[name[len(prefix):]] = (e[0], e[1])
+    for name, key in (("clean.jsonl", "clean"), ("manifest.jsonl", "manifest")):
+        entries: dict[str, list] = {}
+        with hashed_open(str(gen / name), entries, str(gen)) as dst:
+            for files, _ in emits:
+                with open(files[key], "rb") as src:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+        known[name] = (entries[name][0], entries[name][1])
+    # The shards' totals and report stats, merged in shard order: one small file per shard,
+    # read one at a time; the manifest itself is not read back.
+    totals, report = [], ReportStats()
+    for files, _ in emits:
+        with open(files["stats"], "rb") as f:
+            st = loads(f.read())
+        totals.append(st["tally"])
+        report.merge(ReportStats.from_json(st["report"]))
+    summary = merge_tallies(totals)
+    summary.update(passed_over)  # entries that are not documents, and folders that could not be read
+    write_atomic(gen / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+    write_atomic(gen / "report.html", build_report(report, gen / "clean", summary))
+    _write_index(gen / INDEX, [files for files, _ in signs])
+    for k, (files, record) in enumerate(signs):
+        rec = read_record(record) or {"files": {}}
+        for key, suffix in (("sigs", ".npz"), *((key, f".{key}.npy") for key in SIDE_ARRAYS)):
+            e = rec["files"].get(os.path.basename(files[key]))
+            if e:
+                known[f"{INDEX}/{k:05d}{suffix}"] = (e[0], e[1])
+    publish.switch(out, gen)  # one rename: every output changes at once
+    _prune_stages(stages, live)
+    publish.seal(gen, run_fp, known)
+    return summary
+
+
+def _write_index(folder: Path, sign_files: list[dict[str, str]]) -> None:
+    """This run's signatures and band hashes, for a later run's --against (hard links: stage
+    files are replaced by rename, never rewritten in place)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for k, files in enumerate(sign_files):
+        for key, suffix in (("sigs", ".npz"), *((key, f".{key}.npy") for key in SIDE_ARRAYS)):
+            dest = folder / f"{k:05d}{suffix}"
+            try:
+                os.link(files[key], dest)
+            except OSError:  # another file system, or links not allowed: copy
+                shutil.copyfile(files[key], dest)
+
+
+def _prune_stages(stages: Path, live: set[str]) -> None:
+    """Remove what earlier runs left under ``_stages/`` (each entry's name ends in the
+    fingerprint it belongs to: a shard's or the run's), and temporary files of stopped writers."""
+    if not stages.is_dir():
+        return
+    for sub in stages.iterdir():
+        if not sub.is_dir():
+            continue
+        for p in sub.iterdir():
+            fp = p.name.split(".")[0].split("-")[-1]
+            if fp in live and "-luigi-tmp-" not in p.name:
+                continue
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+
+
+def format_summary(s: dict[str, Any], output_dir: str) -> str:
+    lines = [
+        "",
+        f"Cleaned {s['documents']} documents into {output_dir}/: "
+        f"{s['ok']} kept, {s['duplicate']} duplicates, {s['rejected']} rejected.",
+    ]
+    if s["lines_removed"]:
+        lines.append("Lines removed by reason:")
+        width = max(len(r) for r in s["lines_removed"])
+        for reason, n in sorted(s["lines_removed"].items(), key=lambda kv: -kv[1]):
+            lines.append(f"  {reason:<{width}}  {n:>8}")
+    inline = {r: n for r, n in s["edits"].items() if r not in s["lines_removed"] and r not in ("whitespace",)}
+    if inline:
+        lines.append("In-line edits: " + ", ".join(f"{r} {n}" for r, n in sorted(inline.items())))
+    if s.get("skipped_entries"):
+        lines.append(f"Skipped {s['skipped_entries']} entries that are not documents "
+                     "(hidden names starting with '.', linked folders, special files).")
+    if s.get("unreadable_folders"):
+        shown = ", ".join(s["unreadable_paths"][:5]) + (" ..." if s["unreadable_folders"] > 5 else "")
+        lines.append(f"WARNING: could not read {s['unreadable_folders']} folders; their files are not in this run: {shown}")
+    lines.append(f"Manifest: {output_dir}/manifest.jsonl   Texts: {output_dir}/clean/   Training set: {output_dir}/clean.jsonl")
+    return "\n".join(lines)
