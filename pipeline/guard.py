@@ -135,16 +135,24 @@ _main_pid = 0
 def _die_with_parent() -> None:
     """In a task process luigi forked: end when the run's main process ends, even by SIGKILL,
     instead of writing on for seconds as an orphan (Linux only; elsewhere a no-op)."""
-    if not _main_pid or os.getpid() == _main_pid or not sys.platform.startswith("linux"):
+    if not _main_pid or os.getpid() == _main_pid:
+        return
+    die_with_parent(_main_pid)
+
+
+def die_with_parent(parent: int) -> None:
+    """End this (forked) process with SIGKILL when ``parent`` ends. An orphan would hold the
+    output folder's lock and the run's stderr open, and go on writing (Linux only)."""
+    if not sys.platform.startswith("linux"):
         return
     try:
         import ctypes
 
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() != _main_pid:  # it ended before the call took effect
-            os._exit(1)
     except (OSError, AttributeError):
-        pass
+        return
+    if os.getppid() != parent:  # it ended before the call took effect
+        os._exit(1)
 
 
 def stop_on_signals(output_dir: str) -> None:

@@ -150,7 +150,10 @@ def in_child(fn, *args, meanwhile=None):
         if meanwhile:
             meanwhile()
         return result
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+    from .guard import die_with_parent
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         future = pool.submit(fn, *args)
         if meanwhile:
             meanwhile()
