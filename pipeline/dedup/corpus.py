@@ -483,49 +483,77 @@ def rows_by_shard(gids) -> dict[int, np.ndarray]:
     return {shard_of(g[0]): row_of(g) for g in np.split(gids, cuts) if len(g)}
 
 
+class _Corpus:
+    """What the corpus-wide decisions look items up in: the shards' small arrays, the
+    signature store and the settings, with the few questions every step asks of an item."""
+
+    def __init__(self, shards: dict[int, dict[str, Any]], settings: DedupSettings, store=None):
+        self.shards, self.settings = shards, settings
+        self.store = store or SignatureArrays(shards)
+        self.f = _Fields(shards)
+
+    @staticmethod
+    def is_prior(g: int) -> bool:
+        return shard_of(g) >= PRIOR_SHARD_BASE
+
+    def ref_of(self, g: int, start: int, end: int) -> dict[str, Any]:
+        ref = {"id": str(self.f.one("doc_ids", g)), "start": start, "end": end}
+        run = self.shards[shard_of(g)].get("run")
+        if run is not None:
+            ref["run"] = str(run)  # kept in an earlier run's output (--against)
+        return ref
+
+    def order_key(self, g: int) -> tuple:
+        return _order_key(str(self.f.one("doc_dates", g)), str(self.f.one("doc_ids", g)), self.is_prior(g))
+
+    def doc_matches(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(similarity, near-duplicate?) per pair: close, or one document inside the other."""
+        j = pair_similarity(self.store, "doc", a, b)
+        na, nb = self.f.get("doc_size", a).astype(float), self.f.get("doc_size", b).astype(float)
+        small = np.minimum(na, nb)
+        inter = j * (na + nb) / (1 + j)  # |A ∩ B| from the Jaccard and the set sizes
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inside = (j >= 0.5) & (small > 0) & (inter / np.where(small > 0, small, 1) >= self.settings.containment)
+        return j, (j >= self.settings.threshold) | inside
+
+    def para_doc(self, p: np.ndarray) -> np.ndarray:
+        """The global id of each paragraph's document."""
+        return gid(shard_of(p), self.f.get("para_doc", p))
+
+
 def decide(shards: dict[int, dict[str, Any]], doc_pairs, para_pairs, settings: DedupSettings,
            store=None) -> dict[int, dict[str, dict[str, Any]]]:
     """Per shard, per document id: {"duplicate_of", "similarity"} and/or {"paragraphs": [...]}.
 
     ``shards`` holds each shard's small arrays (ids, dates, offsets, flags); signatures come
-    from ``store`` (``SignatureFiles``), or from ``shards`` when it holds them.
+    from ``store`` (``SignatureFiles``), or from ``shards`` when it holds them. Whole
+    documents first (:func:`match_documents`), then the paragraphs of the others
+    (:func:`cluster_paragraphs`).
     """
-    store = store or SignatureArrays(shards)
-    f = _Fields(shards)
+    c = _Corpus(shards, settings, store)
     out: dict[int, dict[str, dict[str, Any]]] = {s: {} for s in shards if s < PRIOR_SHARD_BASE}
+    dup_docs = match_documents(c, doc_pairs, out)
+    cluster_paragraphs(c, para_pairs, dup_docs, out)
+    for per_shard in out.values():
+        for rec in per_shard.values():
+            if "paragraphs" in rec:
+                rec["paragraphs"].sort(key=lambda x: x["start"])
+    return out
 
-    def is_prior(g: int) -> bool:
-        return shard_of(g) >= PRIOR_SHARD_BASE
 
-    def ref_of(g: int, start: int, end: int) -> dict[str, Any]:
-        ref = {"id": str(f.one("doc_ids", g)), "start": start, "end": end}
-        run = shards[shard_of(g)].get("run")
-        if run is not None:
-            ref["run"] = str(run)  # kept in an earlier run's output (--against)
-        return ref
-
-    def order_key(g: int) -> tuple:
-        return _order_key(str(f.one("doc_dates", g)), str(f.one("doc_ids", g)), is_prior(g))
-
-    def doc_matches(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(similarity, near-duplicate?) per pair: close, or one document inside the other."""
-        j = pair_similarity(store, "doc", a, b)
-        na, nb = f.get("doc_size", a).astype(float), f.get("doc_size", b).astype(float)
-        small = np.minimum(na, nb)
-        inter = j * (na + nb) / (1 + j)  # |A ∩ B| from the Jaccard and the set sizes
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inside = (j >= 0.5) & (small > 0) & (inter / np.where(small > 0, small, 1) >= settings.containment)
-        return j, (j >= settings.threshold) | inside
-
-    # 1. whole documents
+def match_documents(c: _Corpus, doc_pairs, out: dict) -> set[int]:
+    """Near-duplicate documents: candidate pairs confirmed, joined into groups; in each group
+    the first (earliest date, then id; an earlier run's first of all) is kept and the others
+    get ``duplicate_of``. Returns the global ids of the duplicates."""
+    f = c.f
     pairs = _unique_pairs(np.asarray(doc_pairs, dtype=np.int64).reshape(-1, 2))
     a, b = pairs[:, 0], pairs[:, 1]
     both = f.get("doc_has_text", a).astype(bool) & f.get("doc_has_text", b).astype(bool) if len(a) else np.zeros(0, bool)
     a, b = a[both], b[both]
-    _, ok = doc_matches(a, b)
+    _, ok = c.doc_matches(a, b)
     members, kept_of = [], []
     for group in components(a[ok], b[ok]):
-        kept = min(group.tolist(), key=order_key)
+        kept = min(group.tolist(), key=c.order_key)
         for g in group.tolist():
             if g != kept:
                 members.append(g)
@@ -533,34 +561,37 @@ def decide(shards: dict[int, dict[str, Any]], doc_pairs, para_pairs, settings: D
     dup_docs: set[int] = set()
     if members:
         m, k = np.asarray(members, np.int64), np.asarray(kept_of, np.int64)
-        sims, ok = doc_matches(m, k)  # joined through a third document only: not close enough
+        sims, ok = c.doc_matches(m, k)  # joined through a third document only: not close enough
         for g, kept, s_, good in zip(m.tolist(), k.tolist(), sims.tolist(), ok.tolist()):
             if not good:
                 continue
             dup_docs.add(g)
-            if is_prior(g):
+            if c.is_prior(g):
                 continue  # an earlier run's documents are not decided again
             out[shard_of(g)].setdefault(str(f.one("doc_ids", g)), {}).update({
-                "duplicate_of": ref_of(kept, 0, int(f.one("doc_rawlen", kept))),
+                "duplicate_of": c.ref_of(kept, 0, int(f.one("doc_rawlen", kept))),
                 "similarity": round(s_, 4),
             })
+    return dup_docs
 
-    # 2. paragraphs across documents (duplicate documents take no part: they are left out whole)
-    def para_docgid(p: np.ndarray) -> np.ndarray:
-        return ((p >> np.int64(32)) << np.int64(32)) | f.get("para_doc", p).astype(np.int64)
 
+def cluster_paragraphs(c: _Corpus, para_pairs, dup_docs: set[int], out: dict) -> None:
+    """Paragraphs shared across documents (duplicate documents take no part: they are left out
+    whole): in ``boilerplate_min_docs`` documents of one site, template text everywhere;
+    otherwise kept in the first document and removed from the others."""
+    f, settings = c.f, c.settings
     pairs = _unique_pairs(np.asarray(para_pairs, dtype=np.int64).reshape(-1, 2))
     a, b = pairs[:, 0], pairs[:, 1]
     if len(a):
-        da, db = para_docgid(a), para_docgid(b)
+        da, db = c.para_doc(a), c.para_doc(b)
         dups = np.fromiter(dup_docs, np.int64, len(dup_docs))
         keep = (f.get("para_compare", a).astype(bool) & f.get("para_compare", b).astype(bool) & (da != db)
                 & ~np.isin(da, dups) & ~np.isin(db, dups))  # repeats inside one document: the within stage's job
         a, b = a[keep], b[keep]
-    ok = pair_similarity(store, "para", a, b) >= settings.threshold if len(a) else np.zeros(0, bool)
+    ok = pair_similarity(c.store, "para", a, b) >= settings.threshold if len(a) else np.zeros(0, bool)
     later: list[tuple[int, int, int, dict]] = []  # (paragraph, its document, kept paragraph, ref)
     for group in components(a[ok], b[ok]):
-        docs_of = para_docgid(group).tolist()
+        docs_of = c.para_doc(group).tolist()
         by_doc: dict[int, list[int]] = {}
         for p, d in zip(group.tolist(), docs_of):
             by_doc.setdefault(d, []).append(p)
@@ -572,32 +603,27 @@ def decide(shards: dict[int, dict[str, Any]], doc_pairs, para_pairs, settings: D
         boiler_docs = set().union(*(ds for ds in sites.values() if len(ds) >= settings.boilerplate_min_docs)) if sites else set()
         rest = [d for d in by_doc if d not in boiler_docs]
         for d in sorted(boiler_docs):
-            if is_prior(d):
+            if c.is_prior(d):
                 continue
             for p in by_doc[d]:
                 _add_para(out, f, p, d, "repeated_boilerplate", "minhash_template", None, {"documents": len(by_doc)})
         if len(rest) < 2:
             continue
-        kept_doc = min(rest, key=order_key)
+        kept_doc = min(rest, key=c.order_key)
         kept_p = by_doc[kept_doc][0]
         raw = f.one("para_raw", kept_p)
-        ref = ref_of(kept_doc, int(raw[0]), int(raw[1]))
+        ref = c.ref_of(kept_doc, int(raw[0]), int(raw[1]))
         for d in rest:
-            if d == kept_doc or is_prior(d):
+            if d == kept_doc or c.is_prior(d):
                 continue
             for p in by_doc[d]:
                 later.append((p, d, kept_p, ref))
     if later:
-        sims = pair_similarity(store, "para", np.asarray([x[0] for x in later], np.int64),
+        sims = pair_similarity(c.store, "para", np.asarray([x[0] for x in later], np.int64),
                                np.asarray([x[2] for x in later], np.int64))
         for (p, d, _, ref), s_ in zip(later, sims.tolist()):
             if s_ >= settings.threshold:
                 _add_para(out, f, p, d, "duplicate", "minhash_shared_paragraph", ref, {"similarity": round(s_, 4)})
-    for per_shard in out.values():
-        for rec in per_shard.values():
-            if "paragraphs" in rec:
-                rec["paragraphs"].sort(key=lambda x: x["start"])
-    return out
 
 
 def _add_para(out, f: _Fields, p: int, d: int, reason: str, rule: str, ref, extra: dict) -> None:
