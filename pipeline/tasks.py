@@ -526,7 +526,9 @@ class CleanAll(luigi.Task):
             guard.acquire_lock(str(self.output_dir))
             guard.stop_on_signals(str(self.output_dir))
         _, _, n_inputs, _ = self._plan()
-        if n_inputs == 0 and not self.allow_empty and publish.current_generation(self.output_dir) is not None:
+        manifest = os.path.join(str(self.output_dir), "manifest.jsonl")
+        earlier = os.path.isfile(manifest) and os.path.getsize(manifest) > 0  # this layout's or an older one's
+        if n_inputs == 0 and not self.allow_empty and earlier:
             raise guard.Refused(f"the input folder {self.input_dir} holds no documents, and the run would empty the "
                                 f"outputs in {self.output_dir}; pass --allow-empty to do that")
 

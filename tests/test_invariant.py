@@ -410,3 +410,20 @@ def test_pipeline_clean_and_the_luigi_run_give_the_same_text(corpus, tmp_path):
         assert doc.text == (out / "clean" / f"{rec['id']}.txt").read_text(encoding="utf-8"), rec["id"]
         compared += 1
     assert compared >= 30
+
+
+def test_an_output_folder_of_the_old_layout_is_replaced_whole(corpus, tmp_path):
+    """Real files and folders where the links now go (an earlier version's run): the first
+    run replaces them, stray clean/ files included."""
+    out = tmp_path / "out"
+    (out / "clean" / "sub").mkdir(parents=True)
+    (out / "clean" / "sub" / "gone.txt").write_text("from an input that no longer exists\n")
+    (out / "manifest.jsonl").write_text('{"id": "gone"}\n')
+    (out / "report.html").write_text("old")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = run(empty, out, check=False)  # an empty input over it is refused too
+    assert r.returncode == 2 and "--allow-empty" in one_sentence(r)
+    run(corpus, out)
+    assert not (out / "clean" / "sub").exists()
+    assert_as_fresh(corpus, out, tmp_path)
