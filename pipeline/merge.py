@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from . import publish
-from .planning import INDEX, SIDE_ARRAYS
+from .dedup.index import KEYS, ShardIndex, save_folder
+from .planning import INDEX
 from .provenance import merge_tallies
 from .report import ReportStats, build_report
 from .stagefiles import hashed_open, read_record
@@ -53,30 +54,27 @@ def merge_run(out: Path, run_fp: str, emits: list[tuple[dict[str, str], str]], s
     summary.update(passed_over)  # entries that are not documents, and folders that could not be read
     write_atomic(gen / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     write_atomic(gen / "report.html", build_report(report, gen / "clean", summary))
-    _write_index(gen / INDEX, [files for files, _ in signs])
+    save_folder(gen / INDEX, [files for files, _ in signs], _link)
     for k, (files, record) in enumerate(signs):
         rec = read_record(record) or {"files": {}}
-        for key, suffix in (("sigs", ".npz"), *((key, f".{key}.npy") for key in SIDE_ARRAYS)):
+        dest = ShardIndex(f"{INDEX}/{k:05d}")
+        for key in KEYS:
             e = rec["files"].get(os.path.basename(files[key]))
             if e:
-                known[f"{INDEX}/{k:05d}{suffix}"] = (e[0], e[1])
+                known[dest.path(key)] = (e[0], e[1])
     publish.switch(out, gen)  # one rename: every output changes at once
     _prune_stages(stages, live)
     publish.seal(gen, run_fp, known)
     return summary
 
 
-def _write_index(folder: Path, sign_files: list[dict[str, str]]) -> None:
-    """This run's signatures and band hashes, for a later run's --against (hard links: stage
-    files are replaced by rename, never rewritten in place)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for k, files in enumerate(sign_files):
-        for key, suffix in (("sigs", ".npz"), *((key, f".{key}.npy") for key in SIDE_ARRAYS)):
-            dest = folder / f"{k:05d}{suffix}"
-            try:
-                os.link(files[key], dest)
-            except OSError:  # another file system, or links not allowed: copy
-                shutil.copyfile(files[key], dest)
+def _link(src: str, dest: str) -> None:
+    """A hard link (stage files are replaced by rename, never rewritten in place), or a copy
+    on another file system or where links are not allowed."""
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copyfile(src, dest)
 
 
 def _prune_stages(stages: Path, live: set[str]) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .dedup import corpus
+from .dedup.index import ARRAYS, KEYS, IndexError_, load_folder
 from .readers import count_inputs, identify_inputs, iter_inputs
 from .writers import dumps_bytes, loads, write_atomic
 
@@ -41,8 +42,7 @@ def shard_args_from_plan(path: str) -> list[dict[str, Any]]:
 
 
 INDEX = "index"
-# .npy files beside a shard's .npz: band hashes sorted, with their rows; signatures
-SIDE_ARRAYS = ("doc_bands", "para_bands", "doc_band_rows", "para_band_rows", "doc_sig", "para_sig")
+SIDE_ARRAYS = ARRAYS  # the .npy files beside a shard's .npz (see pipeline.dedup.index)
 
 
 def prior_index(against: str) -> list[dict[str, Any]]:
@@ -52,23 +52,17 @@ def prior_index(against: str) -> list[dict[str, Any]]:
     folder = Path(against) / INDEX
     if not folder.is_dir():
         raise FileNotFoundError(f"--against {against}: no {INDEX}/ folder there (run CleanAll into it first)")
-    out = []
-    for k, npz in enumerate(sorted(folder.glob("*.npz"))):
-        stem = npz.with_suffix("")
-        entry = {"shard": corpus.PRIOR_SHARD_BASE + k, "run": str(Path(against)), "sigs": str(npz),
-                 **{key: f"{stem}.{key}.npy" for key in SIDE_ARRAYS}}
-        missing = [key for key in SIDE_ARRAYS if not os.path.exists(entry[key])]
-        if missing:
-            raise FileNotFoundError(f"--against {against}: {npz.name} has no {', '.join(missing)} files; the index was "
-                                    "written by an older version of this pipeline: run CleanAll into that folder again")
-        out.append(entry)
-    return out
+    try:
+        shards = load_folder(folder)
+    except IndexError_ as e:
+        raise FileNotFoundError(f"--against {against}: {e}") from None
+    return [{"shard": corpus.PRIOR_SHARD_BASE + k, "run": str(Path(against)), **idx.paths()} for k, idx in enumerate(shards)]
 
 
 def prior_fingerprint(against: str) -> str:
     h = hashlib.sha256(against.encode())
     for p in prior_index(against):
-        for key in ("sigs", *SIDE_ARRAYS):
+        for key in KEYS:
             st = os.stat(p[key])  # any write moves the ctime
             h.update(f"{p[key]}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}".encode())
     return h.hexdigest()[:16]

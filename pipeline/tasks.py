@@ -41,6 +41,7 @@ from .readers import InputFile, read_documents
 from .stagefiles import hashed_open, verify_record, write_record
 from .writers import atomic_open, dumps, dumps_bytes, loads, safe_child, write_atomic, write_in_place
 from . import guard, publish
+from .dedup.index import ShardIndex
 from .merge import format_summary, merge_run
 from .planning import (INDEX, SIDE_ARRAYS, STAGES, _shard_plan_path, auto_shard_size, in_child, prior_fingerprint,
                        prior_index, shard_args_from_plan, write_plan)
@@ -247,12 +248,9 @@ class SignShard(_ShardTask):
         return {"docs": StripShard(**self.shard_args()), "raw": RepairShard(**self.shard_args())}
 
     def files(self) -> dict[str, str]:
-        return {"docs": self.stage_path(ext="docs"), "sigs": self.stage_path(ext="npz"),
-                **{key: self.stage_path(ext=f"{key}.npy") for key in SIDE_ARRAYS}}
+        return {"docs": self.stage_path(ext="docs"), **ShardIndex(self.stage_path(ext="")[:-1]).paths()}
 
     def run(self):
-        import numpy as np
-
         from .dedup.minhash import MinHasher
 
         t0 = time.perf_counter()
@@ -271,16 +269,11 @@ class SignShard(_ShardTask):
         arrays = corpus.concat_signed(parts or [corpus.sign_documents([], st, hasher)])
         corpus.sort_bands(arrays)
         del parts
-        # Bands and signatures in .npy files of their own: a band task reads one range of one
-        # band at a time, and the corpus step maps only the signature rows it compares.
-        for key in SIDE_ARRAYS:
-            with hashed_open(out[key], entries, base) as f:
-                np.save(f, arrays.pop(key))
-        with atomic_open(out["sigs"]) as f:
-            np.savez(f, **arrays)
-        self.seal([out["sigs"]], entries)
-        _progress(f"sign    shard {self.shard + 1}/{self.n_shards}: {len(arrays['doc_ids'])} documents, "
-                  f"{len(arrays['para_doc'])} paragraphs in {time.perf_counter() - t0:.2f} s, peak RSS {_peak_mb()} MB")
+        n_docs, n_paras = len(arrays["doc_ids"]), len(arrays["para_doc"])
+        ShardIndex(self.stage_path(ext="")[:-1]).save(arrays, entries, base)
+        self.seal([], entries)
+        _progress(f"sign    shard {self.shard + 1}/{self.n_shards}: {n_docs} documents, "
+                  f"{n_paras} paragraphs in {time.perf_counter() - t0:.2f} s, peak RSS {_peak_mb()} MB")
 
 
 SIGN_BATCH = 500  # documents signed at a time

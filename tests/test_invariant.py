@@ -427,3 +427,14 @@ def test_an_output_folder_of_the_old_layout_is_replaced_whole(corpus, tmp_path):
     run(corpus, out)
     assert not (out / "clean" / "sub").exists()
     assert_as_fresh(corpus, out, tmp_path)
+
+
+def test_an_index_of_another_format_is_refused(tmp_path):
+    from pipeline.dedup.index import FORMAT_FILE, IndexError_, load_folder
+
+    (tmp_path / "00000.npz").write_bytes(b"")
+    with pytest.raises(IndexError_, match="another version"):
+        load_folder(tmp_path)
+    (tmp_path / FORMAT_FILE).write_text("pipeline-index 1\n")
+    with pytest.raises(IndexError_, match="doc_bands"):
+        load_folder(tmp_path)
