@@ -78,7 +78,6 @@ def escape_name(name: str) -> str:
         name.encode("utf-8")
         return name
     except UnicodeEncodeError:
-        raw = os.fsencode(name)
         out = []
         for ch in name:
             if "\udc80" <= ch <= "\udcff":
@@ -87,13 +86,17 @@ def escape_name(name: str) -> str:
                 out.append("%25")
             else:
                 out.append(ch)
-        del raw
         return "".join(out)
 
 
 def unescape_name(name: str) -> str:
-    """The inverse of :func:`escape_name` for an escaped name (one holding ``%XX``)."""
-    return re.sub(r"%([0-9A-F]{2})", lambda m: chr(0xDC00 + int(m[1], 16)) if int(m[1], 16) >= 0x80 else chr(int(m[1], 16)), name)
+    """The inverse of :func:`escape_name` for an escaped name: ``os.fsencode`` of the result
+    gives the file name's bytes back."""
+    def one(m: re.Match) -> str:
+        byte = int(m[1], 16)
+        return chr(0xDC00 + byte) if byte >= 0x80 else chr(byte)
+
+    return re.sub(r"%([0-9A-F]{2})", one, name)
 
 
 def name_problem(doc_id: str, relpath: str, clash: bool) -> tuple[str, str]:
