@@ -17,7 +17,7 @@ import os
 import shutil
 from pathlib import Path
 
-from .stagefiles import file_entry, read_record, verify_record, write_record
+from .stagefiles import file_entry, read_record, stat_matches, write_record
 
 CURRENT = ".current"
 GEN_PREFIX = ".gen-"
@@ -155,10 +155,22 @@ def is_published(out: str | os.PathLike, run_fp: str) -> bool:
                 return False
         except OSError:
             return False
-    if not verify_record(str(gen / RECORD), str(gen)):
+    # One pass over the folder: every file's stat, and so any file the record does not name.
+    seen: dict[str, os.stat_result] = {}
+    stack = [(str(gen), "")]
+    while stack:
+        path, prefix = stack.pop()
+        with os.scandir(path) as it:
+            for e in it:
+                if e.is_dir(follow_symlinks=False):
+                    stack.append((e.path, prefix + e.name + "/"))
+                else:
+                    seen[prefix + e.name] = e.stat(follow_symlinks=False)
+    seen.pop(RECORD, None)
+    files = rec["files"]
+    if seen.keys() != files.keys():  # a file added, or one gone
         return False
-    n = sum(len(files) for _, _, files in os.walk(gen))
-    return n == len(rec["files"]) + 1  # a file added under clean/ is a change too
+    return all(stat_matches(st, os.path.join(gen, name), files[name]) for name, st in seen.items())
 
 
 def _fsync_dir(path: Path) -> None:

@@ -124,10 +124,15 @@ def entry_matches(path: str, entry: list) -> bool:
         st = os.stat(path, follow_symlinks=False)
     except OSError:
         return False
+    return stat_matches(st, path, entry)
+
+
+def stat_matches(st: os.stat_result, path: str, entry: list) -> bool:
+    """:func:`entry_matches` for a file already stat'ed."""
     if not stat.S_ISREG(st.st_mode) or st.st_size != entry[0]:
         return False
     key = _stat_key(st)
-    if list(key[1:]) == list(entry[2:5]):
+    if key[1] == entry[2] and key[2] == entry[3] and key[3] == entry[4]:
         return True
     memo = (path, key)
     if memo not in _verified:
