@@ -495,6 +495,8 @@ class CleanAll(luigi.Task):
                                     "(5,000, or more so that there are at most 64 shards, up to 10,000)")
     against = luigi.Parameter(default="", description="an earlier run's output dir: deduplicate against its index/")
     allow_empty = luigi.BoolParameter(default=False, description="let an empty input folder replace earlier outputs")
+    wait_for_lock = luigi.BoolParameter(default=False, significant=False,
+                                        description="wait for another run on the same output folder to end, instead of stopping")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -516,7 +518,7 @@ class CleanAll(luigi.Task):
         guard.check_writable(str(self.output_dir))
         guard.quiet_expected_failures()
         if not central:  # with luigid, many workers share one output folder by design
-            guard.acquire_lock(str(self.output_dir))
+            guard.acquire_lock(str(self.output_dir), wait=self.wait_for_lock)
             guard.stop_on_signals(str(self.output_dir))
         _, _, n_inputs, _ = self._plan()
         manifest = os.path.join(str(self.output_dir), "manifest.jsonl")

@@ -438,3 +438,17 @@ def test_an_index_of_another_format_is_refused(tmp_path):
     (tmp_path / FORMAT_FILE).write_text("pipeline-index 1\n")
     with pytest.raises(IndexError_, match="doc_bands"):
         load_folder(tmp_path)
+
+
+def test_a_second_run_can_wait_for_the_first(corpus, tmp_path):
+    import threading
+
+    from pipeline import guard
+
+    out = tmp_path / "out"
+    run(corpus, out)
+    guard.acquire_lock(str(out))
+    proc = _popen(corpus, out, "--shard-size", SHARD, "--wait-for-lock")
+    threading.Timer(1.0, guard.release_lock, [str(out)]).start()  # the first run ends a second later
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
