@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from conftest import FIXTURES, ROOT, published
 
 SOAK = int(os.environ.get("PIPELINE_SOAK", "0"))
-EXAMPLES = SOAK or 4
+EXAMPLES = SOAK or 3
 TEXTS = [p.read_bytes() for p in sorted((FIXTURES / "seeds").glob("*.txt")) + sorted((FIXTURES / "dev" / "raw").glob("*.txt"))]
 
 change = st.one_of(
