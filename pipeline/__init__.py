@@ -13,6 +13,18 @@ __version__ = "0.1.0"
 # before numpy loads; a value the user chose stays.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from .tasks import BandBuckets, CleanAll, EmitShard, NearDuplicates, RepairShard, SignShard, StripShard, cleaning
 
-__all__ = ["CleanAll", "RepairShard", "BandBuckets", "StripShard", "SignShard", "NearDuplicates", "EmitShard", "cleaning"]
+from .shell import install_error_filter, install_luigi_defaults
+
+# Luigi's defaults travel with the package (works from any folder); user errors read as sentences.
+install_luigi_defaults()
+install_error_filter()
+
+from .tasks import BandBuckets, CleanAll, EmitShard, NearDuplicates, RepairShard, SignShard, StripShard, cleaning
+from .progress import install as _install_progress
+
+_install_progress(CleanAll)  # a live progress line on a terminal; a sentence when nothing changed
+
+from .api import Cleaned, clean_text  # noqa: E402  (the Python API: see api.py and the README)
+
+__all__ = ["clean_text", "Cleaned", "CleanAll", "RepairShard", "BandBuckets", "StripShard", "SignShard", "NearDuplicates", "EmitShard", "cleaning"]

@@ -1,34 +1,70 @@
-"""The boilerplate stage: run a rule pack over documents and record their cuts as edits."""
+"""The boilerplate stage: run a rule pack (and its line model) over documents and record
+their cuts as edits."""
 from __future__ import annotations
 
 import itertools
 from typing import Iterable, Iterator
 
 from .documents import Document, Op
-from .rules import find_boilerplate, load_pack
+from .language import AUTO, detect, pack_for
+from .rules import load_pack
+from .rules.engine import analyse, finish
 from .textarray import line_word_counts
 
-BATCH = 256  # documents whose words are counted in one numpy pass
+BATCH = 256  # documents whose words are counted, and lines judged, in one numpy / model call
+
+
+def line_model_for(pack, override: str | None = None):
+    """The pack's line model (``[model] line``), or ``override`` (a name or a path; ``"none"``:
+    rules alone)."""
+    name = override if override is not None else pack.model.get("line")
+    if not name or name == "none":
+        return None
+    from .learn.linemodel import load_line_model
+
+    model = load_line_model(name)
+    # a model learned on top of another pack's rules would read features it never saw
+    return model if model.meta.get("pack", pack.name) == pack.name else None
 
 
 def strip_documents(docs: Iterable[Document], pack_name: str = "vi",
-                    disabled: frozenset[str] = frozenset()) -> Iterator[Document]:
-    """Each document with the pack's cuts applied, in order; words are counted for a batch
-    of documents at once (numpy's cost is per call)."""
-    pack = load_pack(pack_name)
+                    disabled: frozenset[str] = frozenset(), line_model: str | None = None) -> Iterator[Document]:
+    """Each document with its pack's cuts applied, in order (``pack_name="auto"``: the pack
+    for each document's language); words are counted and lines judged for a batch of
+    documents at once (numpy's and LightGBM's cost is per call)."""
+    models: dict[str, object] = {}
     it = iter(docs)
     while chunk := list(itertools.islice(it, BATCH)):
         live = [d for d in chunk if d.status != "rejected"]
         edited = [d.edited() for d in live]
         counts = line_word_counts([et.text for et in edited])
-        for doc, et, n in zip(live, edited, counts):
-            found = find_boilerplate(et.text, pack, disabled, line_words=n)
-            et.apply(Op(c.start, c.end, "", c.reason, c.rule) for c in found.cuts)
+        packs = [_language_pack(doc, et.text, pack_name) for doc, et in zip(live, edited)]
+        analyses = [analyse(et.text, pack, n) for et, pack, n in zip(edited, packs, counts)]
+        by_pack: dict[str, list] = {}
+        for pack, a in zip(packs, analyses):
+            by_pack.setdefault(pack.name, [pack]).append(a)
+        for name, (pack, *group) in by_pack.items():
+            if name not in models:
+                models[name] = line_model_for(pack, line_model)
+            if models[name] is not None:
+                models[name].decide(group, pack)
+        for doc, et, a in zip(live, edited, analyses):
+            found = finish(a, disabled)
+            et.apply(Op(c.start, c.end, "", c.reason, c.rule, c.extra) for c in found.cuts)
             doc.update(et)
             for key, value in found.metadata.items():
                 doc.metadata.setdefault(key, value)
         yield from chunk
 
 
-def strip_boilerplate(doc: Document, pack_name: str = "vi", disabled: frozenset[str] = frozenset()) -> Document:
-    return next(strip_documents([doc], pack_name, disabled))
+def _language_pack(doc: Document, text: str, pack_name: str):
+    """The document's language into its metadata, and the pack for it: by language when the
+    setting is ``auto`` (vi.toml, en.toml, else the neutral base.toml), else the one named."""
+    lang, confidence = detect(text)
+    doc.metadata["language"], doc.metadata["language_confidence"] = lang, confidence
+    return load_pack(pack_for(lang) if pack_name == AUTO else pack_name)
+
+
+def strip_boilerplate(doc: Document, pack_name: str = "vi", disabled: frozenset[str] = frozenset(),
+                      line_model: str | None = None) -> Document:
+    return next(strip_documents([doc], pack_name, disabled, line_model))

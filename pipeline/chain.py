@@ -48,5 +48,7 @@ def finish_document(doc: Document, repeat_threshold: float = 0.8, repeat_window:
     return doc
 
 
-def clean_document(doc: Document, pack: str = "vi") -> Document:
-    return finish_document(strip_boilerplate(repair_document(doc), pack))
+def clean_document(doc: Document, pack: str = "auto", line_model: str | None = None) -> Document:
+    """The whole per-document chain; ``pack="auto"``: the rule pack by the document's language;
+    ``line_model``: a model name or path instead of the pack's (``"none"``: rules alone)."""
+    return finish_document(strip_boilerplate(repair_document(doc), pack, line_model=line_model))

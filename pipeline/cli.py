@@ -1,9 +1,13 @@
 """The ``pipeline`` command: run the cleaning, and look at what it did.
 
-    pipeline run   [--input-dir seeds] [--output-dir work] [--workers 2]
-    pipeline diff  NAME [--output-dir work] [--reason caption]
+    pipeline run   [every CleanAll option: --input-dir, --output-dir, --shard-size, --against] [--workers 2]
+    pipeline diff  NAME [--output-dir work] [--reason caption] [--whitespace] [--against-kept]
     pipeline stats [--output-dir work]
-    pipeline clean FILE
+    pipeline clean FILE|- [--explain]
+    pipeline --version
+
+What the user can fix (a missing file, an unknown reason) is one sentence on stderr and exit
+status 2, never a traceback.
 """
 from __future__ import annotations
 
@@ -17,16 +21,31 @@ from pathlib import Path
 from .provenance import raw_from_clean, tally
 
 
+class UserError(Exception):
+    """Something the user can fix: printed as one sentence, no traceback, exit status 2."""
+
+
+def _n(count: int, noun: str) -> str:
+    """``1 document``, ``2 documents``."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def _load_manifest(output_dir: str):
     path = Path(output_dir) / "manifest.jsonl"
     if not path.exists():
-        raise SystemExit(
-            f"pipeline: no manifest at {path}. Run the cleaning first:\n"
-            f"  pipeline run --output-dir {output_dir}    (or: luigi --module pipeline CleanAll)"
-        )
+        raise UserError(f"no manifest at {path}. Run the cleaning first: pipeline run --output-dir {output_dir}")
     with open(path, encoding="utf-8") as f:
         for line in f:
             yield json.loads(line)
+
+
+def use_color(choice: str, stream) -> bool:
+    """``--color always|never``, or on a terminal unless NO_COLOR is set or TERM is dumb."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return stream.isatty()
 
 
 def _color(enabled: bool):
@@ -36,63 +55,96 @@ def _color(enabled: bool):
     return paint
 
 
-def cmd_diff(args) -> int:
-    rec = next((r for r in _load_manifest(args.output_dir) if r["id"] == args.name), None)
+def _find(output_dir: str, name: str):
+    rec = next((r for r in _load_manifest(output_dir) if r["id"] == name), None)
     if rec is None:
-        ids = [r["id"] for r in _load_manifest(args.output_dir)]
-        close = difflib.get_close_matches(args.name, ids, n=3)
-        hint = f" Did you mean: {', '.join(close)}?" if close else f" ({len(ids)} documents; `pipeline stats` lists totals.)"
-        print(f"pipeline: no document {args.name!r} in {args.output_dir}/manifest.jsonl.{hint}", file=sys.stderr)
-        return 2
+        ids = [r["id"] for r in _load_manifest(output_dir)]
+        close = difflib.get_close_matches(name, ids, n=3)
+        hint = f" Did you mean: {', '.join(close)}?" if close else f" ({_n(len(ids), 'document')}; `pipeline stats` lists totals.)"
+        raise UserError(f"no document {name!r} in {output_dir}/manifest.jsonl.{hint}")
+    return rec
+
+
+def _clean_text(output_dir: str, doc_id: str) -> str:
+    path = Path(output_dir) / "clean" / f"{doc_id}.txt"
+    try:
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{path} is missing: run the cleaning again into {output_dir}") from None
+
+
+def cmd_diff(args) -> int:
+    from .linediff import align, hunks, known_reasons, visible
+
+    if args.reason and args.reason not in (known := known_reasons()):
+        raise UserError(f"unknown reason {args.reason!r}; the reasons are: {', '.join(sorted(known))}")
+    rec = _find(args.output_dir, args.name)
     if rec["status"] == "rejected":
         print(f"{rec['id']}: rejected: {rec['error']}")
         return 0
-    clean_path = Path(args.output_dir) / "clean" / f"{rec['id']}.txt"
-    clean = clean_path.read_text(encoding="utf-8")
+    paint = _color(use_color(args.color, sys.stdout))
+    dup = rec.get("duplicate_of") if rec["status"] == "duplicate" else None
+    if args.against_kept:
+        if not dup:
+            raise UserError(f"{rec['id']} is not a duplicate (status {rec['status']}): --against-kept needs one")
+        return _diff_against_kept(args, rec, dup, paint)
+    clean = _clean_text(args.output_dir, rec["id"])
     raw = raw_from_clean(rec["edits"], clean)
-    paint = _color(args.color == "always" or (args.color == "auto" and sys.stdout.isatty()))
+    show = visible if args.whitespace else (lambda s: s.rstrip("\r"))
 
-    raw_lines = raw.split("\n")
-    starts = []
-    pos = 0
-    for ln in raw_lines:
-        starts.append(pos)
-        pos += len(ln) + 1
-
-    def tags_for(i: int) -> list[str]:
-        s, e = starts[i], starts[i] + len(raw_lines[i]) + 1
-        return sorted({f"{ed['reason']} ({ed['rule']})" for ed in rec["edits"]
-                       if ed["start"] < e and ed["end"] > s or ed["start"] == ed["end"] == s})
-
-    sm = difflib.SequenceMatcher(None, raw_lines, clean.split("\n"), autojunk=False)
+    status = f"status {rec['status']}"
+    if dup:
+        status = (f"duplicate of {dup['id']}" + (f" in {dup['run']}" if dup.get("run") else "")
+                  + (f", similarity {rec['similarity']}" if rec.get("similarity") is not None else "")
+                  + "; --against-kept diffs the two")
     print(paint("1", f"--- raw/{rec['id']}  ({rec['source']}, {rec['encoding']})"))
-    print(paint("1", f"+++ clean/{rec['id']}.txt  (status {rec['status']})"))
-    clean_lines = clean.split("\n")
-    for group in sm.get_grouped_opcodes(args.context):
-        hunk = []
-        keep = False
+    print(paint("1", f"+++ clean/{rec['id']}.txt  ({status})"))
+    found = hunks(align(raw, rec["edits"]), args.context, args.reason, args.whitespace)
+    for h in found:
+        print(paint("36", f"@@ raw lines {h.lines[0].number}-{h.lines[-1].number} @@"))
+        for ln in h.lines:
+            kind = ln.kind
+            if kind == "same" or not args.whitespace and kind in ("space", "blank"):
+                print(" " + show(ln.raw))
+                continue
+            tags = ln.tags(args.whitespace) or ln.tags(True)  # text gone under a white-space edit: say so
+            print(paint("31", "-" + show(ln.raw)) + (paint("2", "    # " + ", ".join(tags)) if tags else ""))
+            if kind in ("changed", "space") or kind == "blank" and ln.nl_kept:
+                print(paint("32", "+" + show(ln.became)))
+    if not found:
+        what = f"with reason {args.reason}" if args.reason else "other than white space (--whitespace shows those)"
+        if args.whitespace and not args.reason:
+            what = "at all"
+        print(f"(no lines changed {what})")
+    return 0
+
+
+def _diff_against_kept(args, rec, dup, paint) -> int:
+    folder = dup.get("run") or args.output_dir
+    kept = _clean_text(folder, dup["id"]).split("\n")
+    mine = _clean_text(args.output_dir, rec["id"]).split("\n")
+    print(paint("1", f"--- kept/{dup['id']}  ({folder}/clean/{dup['id']}.txt)"))
+    print(paint("1", f"+++ duplicate/{rec['id']}  (similarity {rec.get('similarity')})"))
+    groups = list(difflib.SequenceMatcher(None, kept, mine, autojunk=False).get_grouped_opcodes(args.context))
+    if not groups:
+        print("(the two clean texts are identical)")
+    for group in groups:
+        print(paint("36", f"@@ kept line {group[0][1] + 1}, duplicate line {group[0][3] + 1} @@"))
         for op, i1, i2, j1, j2 in group:
             if op == "equal":
-                hunk += [" " + raw_lines[i] for i in range(i1, i2)]
+                for line in kept[i1:i2]:
+                    print(" " + line)
                 continue
-            for i in range(i1, i2):
-                tags = tags_for(i)
-                if args.reason and not any(t.split(" ")[0].split("+").count(args.reason) for t in tags):
-                    continue
-                keep = True
-                if raw_lines[i].strip() or tags:
-                    hunk.append(paint("31", "-" + raw_lines[i]) + paint("2", "    # " + ", ".join(tags) if tags else ""))
-            if keep or not args.reason:
-                hunk += [paint("32", "+" + clean_lines[j]) for j in range(j1, j2)]
-        if keep or (not args.reason and hunk):
-            print(paint("36", f"@@ raw line {group[0][1] + 1} @@"))
-            print("\n".join(hunk))
+            for line in kept[i1:i2]:
+                print(paint("31", "-" + line))
+            for line in mine[j1:j2]:
+                print(paint("32", "+" + line))
     return 0
 
 
 def cmd_stats(args) -> int:
     s = tally(_load_manifest(args.output_dir))
-    from .tasks import format_summary
+    from .summary import format_summary
 
     print(format_summary(s, args.output_dir).strip())
     if s["chars_removed"]:
@@ -100,29 +152,55 @@ def cmd_stats(args) -> int:
     return 0
 
 
+def _cleanall_options():
+    """CleanAll's parameters as (option, parameter): ``pipeline run`` offers every one of them,
+    so it can do whatever ``luigi --module pipeline CleanAll`` does."""
+    from .tasks import CleanAll
+
+    return [(name.replace("_", "-"), param) for name, param in CleanAll.get_params()]
+
+
 def cmd_run(args) -> int:
     import luigi
 
     from .tasks import CleanAll
 
-    kwargs = {"input_dir": args.input_dir, "output_dir": args.output_dir, "allow_empty": args.allow_empty}
-    if args.shard_size is not None:
-        kwargs["shard_size"] = args.shard_size
+    # Options not given stay unset: luigi.cfg and CleanAll's defaults decide, as for `luigi`.
+    kwargs = {name.replace("-", "_"): getattr(args, name.replace("-", "_")) for name, _ in _cleanall_options()}
     if args.workers < 1:
-        print(f"pipeline: --workers must be 1 or more (got {args.workers})", file=sys.stderr)
-        return 2
+        raise UserError(f"--workers must be 1 or more (got {args.workers})")
     # CleanAll checks the folders, takes the output folder's lock and lists the inputs when
     # it is made; a refusal is one sentence and SystemExit(2).
-    ok = luigi.build([CleanAll(**kwargs)], workers=args.workers, local_scheduler=True)
-    return 0 if ok else 1
+    task = CleanAll(**{k: v for k, v in kwargs.items() if v is not None})
+    if not os.path.isdir(task.input_dir):
+        raise UserError(f"the input folder {task.input_dir} does not exist (in {os.getcwd()}); give one with --input-dir")
+    if task.against and not os.path.isdir(task.against):
+        raise UserError(f"--against {task.against}: no such folder")
+    result = luigi.build([task], workers=args.workers, local_scheduler=True, detailed_summary=True)
+    return 0 if result.scheduling_succeeded and result.status.name in ("SUCCESS", "SUCCESS_WITH_RETRY") else 1
+
+
+def _read_input(name: str) -> tuple[str, bytes]:
+    """The bytes of FILE, or of standard input for ``-``, with a sentence for what is not a file."""
+    if name == "-":
+        return "stdin", sys.stdin.buffer.read()
+    path = Path(name)
+    if path.is_dir():
+        raise UserError(f"{name} is a folder; `pipeline clean` takes one file (for a folder: pipeline run --input-dir {name})")
+    try:
+        return path.stem, path.read_bytes()
+    except FileNotFoundError:
+        raise UserError(f"no such file: {name}") from None
+    except PermissionError:
+        raise UserError(f"{name} cannot be read (permission denied)") from None
 
 
 def cmd_clean(args) -> int:
     from .chain import clean_document
     from .readers import read_bytes_document
 
-    data = Path(args.file).read_bytes()
-    doc = clean_document(read_bytes_document(Path(args.file).stem, data, args.file))
+    doc_id, data = _read_input(args.file)
+    doc = clean_document(read_bytes_document(doc_id, data, args.file if args.file != "-" else "stdin.txt"))
     if doc.status == "rejected":
         print(f"pipeline: rejected: {doc.error}", file=sys.stderr)
         return 1
@@ -133,6 +211,21 @@ def cmd_clean(args) -> int:
     return 0
 
 
+def cmd_train(args) -> int:
+    from .learn.linemodel import MODEL_DIR
+    from .learn.train import build
+
+    out = Path(args.out) if args.out else MODEL_DIR / "vi_lines.json"
+    try:
+        m = build(Path(args.shared), out, args.pack, args.target_precision)
+    except FileNotFoundError as e:
+        print(f"pipeline: {e}", file=sys.stderr)
+        return 2
+    print(f"Wrote {out}: {m.meta['documents']} documents, {m.meta['lines']} candidate lines "
+          f"({m.meta['furniture_lines']} furniture); threshold {m.threshold}, veto below {m.veto}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="pipeline",
@@ -140,14 +233,19 @@ def build_parser() -> argparse.ArgumentParser:
         "near-duplicates) and record every change with its reason in a manifest.",
         epilog="The same run as a Luigi command: luigi --module pipeline CleanAll [--input-dir D] [--output-dir D]",
     )
+    from . import __version__
+
+    p.add_argument("--version", action="version", version=f"pipeline {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    r = sub.add_parser("run", help="clean every document under --input-dir", description="Run CleanAll with the local scheduler.")
-    r.add_argument("--input-dir", default="seeds", help="folder of raw documents (default: seeds)")
-    r.add_argument("--output-dir", default="work", help="where clean/, clean.jsonl and manifest.jsonl go (default: work)")
+    r = sub.add_parser("run", help="clean every document under --input-dir",
+                       description="Run CleanAll (the whole cleaning) with the local scheduler; the same as "
+                       "`luigi --module pipeline CleanAll`, with the same options. Options left out come from a "
+                       "luigi.cfg in the working folder, else the defaults (seeds/ into work/).")
+    for name, param in _cleanall_options():
+        r.add_argument(f"--{name}", type=param.parse, default=None,
+                       help=f"{param.description or name} (default: {param._default if param._default not in (None, '') else 'none'})")
     r.add_argument("--workers", type=int, default=1, help="parallel Luigi workers (default: 1)")
-    r.add_argument("--shard-size", type=int, default=None, help="documents per shard task (default: luigi.cfg; 0 = automatic)")
-    r.add_argument("--allow-empty", action="store_true", help="let an empty input folder replace earlier outputs")
     r.set_defaults(func=cmd_run)
 
     d = sub.add_parser("diff", help="raw against clean for one document, each removal tagged with its reason",
@@ -155,19 +253,38 @@ def build_parser() -> argparse.ArgumentParser:
                        "Each removed line is tagged with the reason and rule from the manifest.")
     d.add_argument("name", help="document id (its path under the input dir, without extension)")
     d.add_argument("--output-dir", default="work", help="the run's output folder (default: work)")
-    d.add_argument("--reason", help="show only removals with this reason (caption, related_news, ...)")
+    d.add_argument("--reason", help="show only the changes with this reason (caption, related_news, ...)")
+    d.add_argument("--whitespace", action="store_true",
+                   help="also show white-space-only changes (a CRLF file's \\r, folded blank lines), with invisible characters marked")
+    d.add_argument("--against-kept", action="store_true", help="for a duplicate: diff the kept copy's clean text against this one's")
     d.add_argument("--context", type=int, default=2, help="lines of context around each change (default: 2)")
-    d.add_argument("--color", choices=["auto", "always", "never"], default="auto", help="colour output (default: auto)")
+    d.add_argument("--color", choices=["auto", "always", "never"], default="auto",
+                   help="colour output (default: auto: on a terminal, unless NO_COLOR is set or TERM=dumb)")
     d.set_defaults(func=cmd_diff)
 
-    s = sub.add_parser("stats", help="corpus totals per reason from the manifest")
+    s = sub.add_parser("stats", help="corpus totals per reason from the manifest",
+                       description="Print a finished run's totals (documents per status, lines and characters "
+                       "removed per reason), read back from its manifest.")
     s.add_argument("--output-dir", default="work", help="the run's output folder (default: work)")
     s.set_defaults(func=cmd_stats)
 
-    c = sub.add_parser("clean", help="clean one file and print the result (no manifest, no dedup across files)")
-    c.add_argument("file")
+    c = sub.add_parser("clean", help="clean one file and print the result (no manifest, no dedup across files)",
+                       description="Clean one file (or standard input, given as -) in memory and print the clean text "
+                       "on stdout: repair, the rule pack, nearby repeated lines. Nothing is written, and nothing is "
+                       "compared with other documents.")
+    c.add_argument("file", help="a text or HTML file, or - for standard input")
     c.add_argument("--explain", action="store_true", help="also print each edit on stderr")
     c.set_defaults(func=cmd_clean)
+
+    t = sub.add_parser("train", help="rebuild the line model from labelled documents",
+                       description="Train the line model on labelled documents (NAME.txt beside NAME.labels.jsonl) "
+                       "and write it as JSON. Deterministic: the same sets give the same bytes. Held-out "
+                       "quality: python bench/cv_lines.py.")
+    t.add_argument("--shared", default="../shared", help="folder holding gold/, dev/, train/, train-flat/ (default: ../shared)")
+    t.add_argument("--out", help="model file to write (default: the package's models/vi_lines.json)")
+    t.add_argument("--pack", default="vi", help="rule pack whose rules run first (default: vi)")
+    t.add_argument("--target-precision", type=float, default=0.99, help="held-out precision the thresholds must reach (default: 0.99)")
+    t.set_defaults(func=cmd_train)
     return p
 
 
@@ -175,6 +292,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except UserError as e:
+        print(f"pipeline: {e}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

@@ -258,8 +258,10 @@ class EditedText:
                     swallowed.add(id(e))  # wholly deleted: its own reason no longer shows
             elif n == 0 and cs < pc < ce:
                 inner_deletions.append((pc, e))
-        if op.replacement == "":
+        if op.replacement == "" and all(e.reason == "whitespace" for _, e in inner_deletions):
             # A deleted line takes the white-space repairs inside it along (a CR of its CRLF).
+            # A deletion that also holds an earlier removal (blank lines folded around a dropped
+            # caption in a CRLF file) is split below instead, so the removal keeps its reason.
             rest = []
             for pc, e in inner_deletions:
                 if e.reason == "whitespace":

@@ -43,7 +43,7 @@ def check_folders(input_dir: str, output_dir: str, against: str = "") -> None:
     """The input must exist; the output must be neither the input, nor inside it (a rerun would
     read its own outputs), nor hold it (the run would overwrite or prune its inputs)."""
     if not os.path.isdir(input_dir):
-        raise Refused(f"input directory not found: {input_dir}")
+        raise Refused(f"the input folder {input_dir} does not exist (in {os.getcwd()}); give one with --input-dir")
     src, dst = os.path.realpath(input_dir), os.path.realpath(output_dir)
     if src == dst:
         raise Refused(f"the output folder {output_dir} is the input folder; choose another --output-dir")
@@ -54,6 +54,8 @@ def check_folders(input_dir: str, output_dir: str, against: str = "") -> None:
         raise Refused(f"the input folder {input_dir} is inside the output folder {output_dir}, which the run rewrites; "
                       "choose an --output-dir that does not hold it")
     if against:
+        if not os.path.isdir(against):
+            raise Refused(f"--against {against}: no such folder")
         if not os.path.isdir(os.path.join(against, "index")):
             raise Refused(f"--against {against} holds no index/ folder; give the output folder of an earlier run")
         from .publish import RECORD, current_generation

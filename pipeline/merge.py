@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from . import publish
+from . import dataset, publish
 from .dedup.index import KEYS, ShardIndex, save_folder
 from .planning import INDEX
 from .provenance import merge_tallies
@@ -21,7 +21,8 @@ from .writers import loads, write_atomic
 
 
 def merge_run(out: Path, run_fp: str, emits: list[tuple[dict[str, str], str]], signs: list[tuple[dict[str, str], str]],
-              passed_over: dict[str, Any], live: set[str], stages: Path) -> dict[str, Any]:
+              passed_over: dict[str, Any], live: set[str], stages: Path, dataset_format: str = "jsonl",
+              report_run: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the generation of ``run_fp`` from the shards' emit files (``emits``: (files,
     record path) in shard order) and signature files (``signs``), switch it in, prune stage
     files of other runs (``live`` fingerprints stay), seal it. Returns the summary."""
@@ -42,6 +43,7 @@ def merge_run(out: Path, run_fp: str, emits: list[tuple[dict[str, str], str]], s
                 with open(files[key], "rb") as src:
                     shutil.copyfileobj(src, dst, 1 << 20)
         known[name] = (entries[name][0], entries[name][1])
+    dataset.publish([files["clean"] for files, _ in emits], gen / "dataset", dataset_format)
     # The shards' totals and report stats, merged in shard order: one small file per shard,
     # read one at a time; the manifest itself is not read back.
     totals, report = [], ReportStats()
@@ -53,7 +55,7 @@ def merge_run(out: Path, run_fp: str, emits: list[tuple[dict[str, str], str]], s
     summary = merge_tallies(totals)
     summary.update(passed_over)  # entries that are not documents, and folders that could not be read
     write_atomic(gen / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-    write_atomic(gen / "report.html", build_report(report, gen / "clean", summary))
+    write_atomic(gen / "report.html", build_report(report, gen / "clean", summary, run=report_run))
     save_folder(gen / INDEX, [files for files, _ in signs], _link)
     for k, (files, record) in enumerate(signs):
         rec = read_record(record) or {"files": {}}
@@ -93,27 +95,3 @@ def _prune_stages(stages: Path, live: set[str]) -> None:
                 shutil.rmtree(p, ignore_errors=True)
             else:
                 p.unlink(missing_ok=True)
-
-
-def format_summary(s: dict[str, Any], output_dir: str) -> str:
-    lines = [
-        "",
-        f"Cleaned {s['documents']} documents into {output_dir}/: "
-        f"{s['ok']} kept, {s['duplicate']} duplicates, {s['rejected']} rejected.",
-    ]
-    if s["lines_removed"]:
-        lines.append("Lines removed by reason:")
-        width = max(len(r) for r in s["lines_removed"])
-        for reason, n in sorted(s["lines_removed"].items(), key=lambda kv: -kv[1]):
-            lines.append(f"  {reason:<{width}}  {n:>8}")
-    inline = {r: n for r, n in s["edits"].items() if r not in s["lines_removed"] and r not in ("whitespace",)}
-    if inline:
-        lines.append("In-line edits: " + ", ".join(f"{r} {n}" for r, n in sorted(inline.items())))
-    if s.get("skipped_entries"):
-        lines.append(f"Skipped {s['skipped_entries']} entries that are not documents "
-                     "(hidden names starting with '.', linked folders, special files).")
-    if s.get("unreadable_folders"):
-        shown = ", ".join(s["unreadable_paths"][:5]) + (" ..." if s["unreadable_folders"] > 5 else "")
-        lines.append(f"WARNING: could not read {s['unreadable_folders']} folders; their files are not in this run: {shown}")
-    lines.append(f"Manifest: {output_dir}/manifest.jsonl   Texts: {output_dir}/clean/   Training set: {output_dir}/clean.jsonl")
-    return "\n".join(lines)

@@ -50,7 +50,9 @@ def manifest_record(doc: Document, clean: str | None, raw_path: str | None = Non
 
 def clean_record(doc: Document, clean: str) -> dict[str, Any]:
     """A line of clean.jsonl: the layout datatrove and HF datasets read as is."""
-    meta = {"source": doc.source, **doc.metadata}
+    from .dataset import removed_share
+
+    meta = {"source": doc.source, **doc.metadata, "removed_share": removed_share(len(doc.raw), doc.edits)}
     return {"id": doc.id, "text": clean, "metadata": meta}
 
 
@@ -80,10 +82,14 @@ class Totals:
         self.lines: Counter = Counter()
         self.chars: Counter = Counter()
         self.edits: Counter = Counter()
+        self.languages: Counter = Counter()
 
     def add(self, rec: dict[str, Any]) -> None:
         self.docs += 1
         self.status[rec["status"]] += 1
+        language = (rec.get("metadata") or {}).get("language")
+        if language:
+            self.languages[language] += 1
         for e in rec["edits"]:
             for reason in e["reason"].split("+"):
                 self.edits[reason] += 1
@@ -103,6 +109,7 @@ class Totals:
             "lines_removed": dict(sorted(self.lines.items())),
             "chars_removed": dict(sorted(self.chars.items())),
             "edits": dict(sorted(self.edits.items())),
+            "languages": dict(sorted(self.languages.items())),
         }
 
 
@@ -117,10 +124,11 @@ def tally(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
 def merge_tallies(parts: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """The ``tally`` of a corpus from the tallies of its shards."""
     out: dict[str, Any] = {"documents": 0, "ok": 0, "duplicate": 0, "rejected": 0}
-    counts: dict[str, Counter] = {"lines_removed": Counter(), "chars_removed": Counter(), "edits": Counter()}
+    counts: dict[str, Counter] = {"lines_removed": Counter(), "chars_removed": Counter(), "edits": Counter(),
+                                  "languages": Counter()}
     for p in parts:
         for k in out:
             out[k] += p[k]
         for k, c in counts.items():
-            c.update(p[k])
+            c.update(p.get(k, {}))
     return {**out, **{k: dict(sorted(c.items())) for k, c in counts.items()}}

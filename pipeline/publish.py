@@ -22,7 +22,7 @@ from .stagefiles import file_entry, read_record, stat_matches, write_record
 CURRENT = ".current"
 GEN_PREFIX = ".gen-"
 RECORD = ".record"
-PUBLISHED = ("manifest.jsonl", "clean.jsonl", "clean", "extracted", "summary.json", "report.html", "index")
+PUBLISHED = ("manifest.jsonl", "clean.jsonl", "dataset", "clean", "extracted", "summary.json", "report.html", "index")
 FOLDERS = ("clean", "extracted", "index")
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import html
 import heapq
+import math
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable
@@ -23,13 +25,22 @@ MAX_TABLE_ROWS = 2000
 MAX_DETAILS = 100
 MAX_DETAIL_CHARS = 60_000
 
+# One colour per reason, picked so that every pair stays apart (CIE76 distance >= 16) for normal
+# vision and simulated protanopia, deuteranopia and tritanopia (Machado et al. 2009); a test
+# checks it. White space is a repair, not a removal: grey, and shown as a mark.
 _COLORS = {
-    "caption": "#e4572e", "related_news": "#29335c", "byline": "#f3a712", "source_line": "#a8c686",
-    "player_widget": "#669bbc", "metadata": "#8d6a9f", "promo": "#c5283d", "duplicate": "#255f85",
-    "repeated_boilerplate": "#4f6d7a", "metadata_header": "#b56576", "agency_prefix": "#e56b6f",
-    "editor_note": "#6d597a", "end_marker": "#355070", "caption_credit": "#eaac8b",
-    "encoding": "#2a9d8f", "whitespace": "#bbbbbb",
+    "caption": "#ff0000", "related_news": "#0099ff", "byline": "#ffcc00", "source_line": "#669966",
+    "player_widget": "#6600ff", "metadata": "#996699", "promo": "#ff99cc", "duplicate": "#990099",
+    "repeated_boilerplate": "#666666", "metadata_header": "#cccc99", "agency_prefix": "#cc3333",
+    "editor_note": "#99cc66", "end_marker": "#6666ff", "caption_credit": "#9900cc",
+    "encoding": "#cc33cc", "whitespace": "#bbbbbb",
 }
+# Characters a browser would not show, or would show as a line break (a CRLF file's \r in a
+# <pre>): drawn as a mark instead, so the page shows no blank line that is not in the file.
+_MARKS = {"\r": "CR", "\t": "TAB", "\u00a0": "NBSP", "\u200b": "ZWSP", "\u200c": "ZWNJ", "\u200d": "ZWJ",
+          "\ufeff": "BOM", "\u2028": "LS", "\u2029": "PS", "\u000b": "VT", "\u000c": "FF", "\u0085": "NEL",
+          "\u3000": "IDSP", "\u00ad": "SHY"}
+_MARK_RE = re.compile("[" + "".join(_MARKS) + "]")
 
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}
@@ -45,6 +56,10 @@ del{text-decoration:line-through;text-decoration-color:#0006}ins{text-decoration
 .key span{display:inline-block;margin:2px 8px 2px 0}.key i{display:inline-block;width:11px;height:11px;margin-right:4px;vertical-align:-1px}
 details{margin:8px 0;border:1px solid #eee;border-radius:6px;padding:6px 10px}summary{cursor:pointer}
 .note{color:#666}
+.mark{color:#444;background:#e8e8e8;border-radius:2px;font-size:10px;padding:0 1px;text-decoration:none}
+del{box-shadow:inset 0 -2px 0 var(--c,#999)}
+.run{color:#444;background:#f7f7f7;padding:6px 10px;border-radius:6px}
+ol.top li{margin:2px 0}
 """
 
 _JS = """
@@ -61,6 +76,11 @@ document.querySelectorAll('table.sortable th').forEach(function(th, col){
     rows.forEach(function(r){ tb.appendChild(r); });
   });
 });
+function openTarget(){
+  var t = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+  if (t && t.tagName === 'DETAILS') { t.open = true; }
+}
+window.addEventListener('hashchange', openTarget); openTarget();
 """
 
 
@@ -72,23 +92,38 @@ def _color(reason: str) -> str:
     return _COLORS.get(reason.split("+")[-1], "#999999")
 
 
+def _shown(s: str) -> str:
+    """Escaped text with invisible characters as marks (``\r`` never becomes a line break)."""
+    def mark(m: re.Match) -> str:
+        ch = m.group(0)
+        return f'<span class="mark" title="U+{ord(ch):04X}">{_MARKS[ch]}</span>'
+
+    return _MARK_RE.sub(mark, _e(s))
+
+
+def anchor(doc_id: str) -> str:
+    """The id of a document's side-by-side view: from a hash, so any id makes a valid anchor."""
+    return f"d-{id_hash(doc_id):016x}"
+
+
 def _marked(raw: str, edits: list[dict], limit: int) -> tuple[str, str]:
     """Raw with removed spans struck through and coloured; clean with replacements marked."""
     left, right, pos = [], [], 0
     for e in edits:
         if e["start"] >= limit:
             break
-        keep = raw[pos : e["start"]]
-        left.append(_e(keep))
-        right.append(_e(keep))
+        keep = _shown(raw[pos : e["start"]])
+        left.append(keep)
+        right.append(keep)
         tip = _e(f"{e['reason']} · rule {e['rule']}")
         if e["text"]:
-            left.append(f'<del title="{tip}" style="background:{_color(e["reason"])}33">{_e(e["text"])}</del>')
+            c = _color(e["reason"])
+            left.append(f'<del title="{tip}" style="background:{c}33;--c:{c}">{_shown(e["text"])}</del>')
         if e["replacement"]:
-            right.append(f'<ins title="{tip}">{_e(e["replacement"])}</ins>')
+            right.append(f'<ins title="{tip}">{_shown(e["replacement"])}</ins>')
         pos = e["end"]
-    left.append(_e(raw[pos:limit]))
-    right.append(_e(raw[pos:limit]))
+    left.append(_shown(raw[pos:limit]))
+    right.append(_shown(raw[pos:limit]))
     if len(raw) > limit:
         more = f"\n… ({len(raw) - limit:,} more characters not shown)"
         left.append(_e(more))
@@ -103,23 +138,27 @@ def _bars(counts: dict[str, int], unit: str) -> str:
     rows = []
     for reason, n in sorted(counts.items(), key=lambda kv: -kv[1]):
         w = max(2, int(420 * n / top))
-        rows.append(f'<tr><td>{_e(reason)}</td><td class="n" data-v="{n}">{n:,} {unit}</td>'
+        rows.append(f'<tr><td>{_e(reason)}</td><td class="n" data-v="{n}">{n:,} {unit if n != 1 else unit[:-1]}</td>'
                     f'<td><span class="bar" style="width:{w}px;background:{_color(reason)}"></span></td></tr>')
     return f'<table style="width:auto"><tbody>{"".join(rows)}</tbody></table>'
 
 
 def _histogram(bins: list[int]) -> str:
-    """Ten bars: how many documents lost 0-10 %, 10-20 %, ... of their text."""
-    top = max(bins) or 1
-    w, h = 36, 120
+    """Ten bars: how many documents lost 0-10 %, 10-20 %, ... of their text. The scale is
+    logarithmic, so that a bin of 100 beside one of 19,000 still shows (every non-empty bin
+    gets a bar); each bar carries its count."""
+    top = math.log1p(max(bins) or 1)
+    w, h = 44, 120
     bars = []
     for k, n in enumerate(bins):
-        bh = int(h * n / top)
-        bars.append(f'<rect x="{k * (w + 4)}" y="{h - bh}" width="{w}" height="{bh}" fill="#669bbc">'
-                    f'<title>{k * 10}–{k * 10 + 10}% removed: {n} documents</title></rect>'
-                    f'<text x="{k * (w + 4) + w / 2}" y="{h + 14}" font-size="10" text-anchor="middle">{k * 10}%</text>'
-                    f'<text x="{k * (w + 4) + w / 2}" y="{max(h - bh - 3, 10)}" font-size="10" text-anchor="middle">{n}</text>')
-    return f'<svg width="{10 * (w + 4)}" height="{h + 20}" role="img" aria-label="share removed per document">{"".join(bars)}</svg>'
+        bh = max(2, round(h * math.log1p(n) / top)) if n else 0
+        bars.append(f'<rect x="{k * (w + 4)}" y="{h - bh + 12}" width="{w}" height="{bh}" fill="#0099ff">'
+                    f'<title>{k * 10}–{k * 10 + 10}% removed: {n:,} documents</title></rect>'
+                    f'<text x="{k * (w + 4) + w / 2}" y="{h + 26}" font-size="10" text-anchor="middle">{k * 10}–{k * 10 + 10}%</text>'
+                    f'<text x="{k * (w + 4) + w / 2}" y="{h - bh + 9}" font-size="10" text-anchor="middle">{n:,}</text>')
+    return (f'<svg id="histogram" width="{10 * (w + 4)}" height="{h + 32}" role="img" '
+            f'aria-label="documents per share removed, log scale">{"".join(bars)}</svg>'
+            '<p class="note">Documents per share of their text removed; bar heights on a log scale, counts on top.</p>')
 
 
 class _Desc:
@@ -147,7 +186,7 @@ class ReportStats:
     def __init__(self) -> None:
         self.n_docs = self.n_kept = 0
         self.bins = [0] * 10
-        self.rows: list[list] = []  # [id, status, encoding, removed, share, reasons, note]
+        self.rows: list[list] = []  # [id, status, encoding, removed, share, reasons, note, language]
         self.top: list[tuple[int, _Desc]] = []  # the root is the least removed
         self.sample: list[tuple[int, str, int]] = []  # (-id hash, id, removed): the root is the largest hash
         self.records: dict[str, dict[str, Any]] = {}  # the full records of documents in a heap
@@ -163,7 +202,8 @@ class ReportStats:
                               if e["reason"] not in ("whitespace", "encoding") and e["text"].strip())
             note = rec.get("error") or (rec.get("duplicate_of") or {}).get("id", "")
             self.rows.append([rec["id"], rec["status"], rec["encoding"], removed, share,
-                              ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())), note])
+                              ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())), note,
+                              (rec.get("metadata") or {}).get("language", "")])
         if rec["status"] != "rejected":
             self.n_kept += 1
             self.bins[min(int(share * 10), 9)] += 1
@@ -241,46 +281,121 @@ def report_stats(records: Iterable[dict[str, Any]]) -> ReportStats:
     return st
 
 
-def build_report(stats: ReportStats, clean_dir: Path, summary: dict[str, Any], title: str = "Cleaning report") -> str:
-    """The whole page as a string, from the gathered ``stats`` and the corpus ``summary``."""
+MOST_REMOVED = 20  # documents in the "most removed" list at the top
+
+
+def _share(removed: int, rec: dict[str, Any]) -> float:
+    return min(max(removed / max(rec.get("clean_chars", 0) + removed, 1), 0.0), 1.0)
+
+
+def _reasons(rec: dict[str, Any]) -> str:
+    n = Counter(e["reason"] for e in rec["edits"] if e["reason"] not in ("whitespace", "encoding") and e["text"].strip())
+    return ", ".join(f"{k} {v}" for k, v in sorted(n.items()))
+
+
+def _doc_link(doc_id: str, shown: set[str], listed: set[str] = frozenset()) -> str:
+    """The id, linked to its side-by-side view when the page has one, else to its table row."""
+    if doc_id in shown:
+        return f'<a href="#{anchor(doc_id)}">{_e(doc_id)}</a>'
+    if doc_id in listed:
+        return f'<a href="#r{anchor(doc_id)[1:]}">{_e(doc_id)}</a>'
+    return _e(doc_id)
+
+
+def _run_details(run: dict[str, Any] | None, n_docs: int, languages: dict[str, int] | None = None) -> str:
+    from . import __version__
+
+    run = run or {}
+    items = []
+    if run.get("input_dir"):
+        items.append(f"input <code>{_e(run['input_dir'])}</code>")
+    items.append(f"{n_docs:,} document{'' if n_docs == 1 else 's'}")
+    if languages:
+        top = sorted(languages.items(), key=lambda kv: (-kv[1], kv[0]))
+        items.append("languages " + ", ".join(f"{_e(k)} {n:,}" for k, n in top[:6]) + (" …" if len(top) > 6 else ""))
+    if run.get("settings"):
+        items.append(f"settings digest <code>{_e(run['settings'])}</code>")
+    items.append(f"pipeline {_e(__version__)}")
+    # No clock time: a rerun with nothing changed must give a byte-identical page. The file's
+    # own modification time says when it was written.
+    return ('<p class="run" id="run">' + " · ".join(items)
+            + ' <span class="note">(no date is written, so that a rerun gives the same page byte for byte; '
+            "the file's modification time is when this run ended)</span></p>")
+
+
+def build_report(stats: ReportStats, clean_dir: Path, summary: dict[str, Any], title: str = "Cleaning report",
+                 run: dict[str, Any] | None = None) -> str:
+    """The whole page as a string, from the gathered ``stats`` and the corpus ``summary``.
+    ``run``: ``input_dir`` and ``settings`` (digest), shown at the top with the version."""
     rows, n_docs, n_kept, bins = stats.rows, stats.n_docs, stats.n_kept, stats.bins
     chosen = stats.chosen()
+    views: list[tuple[int, str, dict[str, Any], str]] = []  # the side-by-side views that have a clean file
+    for removed, doc_id, rec in chosen:
+        try:
+            clean = (clean_dir / f"{doc_id}.txt").read_bytes().decode("utf-8")
+        except OSError:
+            continue
+        views.append((removed, doc_id, rec, clean))
+    shown = {doc_id for _, doc_id, _, _ in views}
+    listed = {row[0] for row in rows}  # ids in the table (a kept copy without a view links to its row)
 
-    parts = [f"<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>{_e(title)}</title>",
+    langs = summary.get("languages") or {"vi": 1}
+    page_lang = next(iter(langs)) if len(langs) == 1 else "mul"  # BCP 47: several languages
+    parts = [f"<!doctype html><html lang=\"{_e(page_lang)}\"><head><meta charset=\"utf-8\"><title>{_e(title)}</title>",
              f"<meta name=\"viewport\" content=\"width=device-width\"><style>{_CSS}</style></head><body>",
-             f"<h1>{_e(title)}</h1>",
+             f"<h1>{_e(title)}</h1>", _run_details(run, n_docs, summary.get("languages")),
              '<div class="totals">']
     for label, key in (("documents", "documents"), ("kept", "ok"), ("duplicates", "duplicate"), ("rejected", "rejected")):
         parts.append(f'<div id="total-{key}"><b>{summary.get(key, 0):,}</b>{label}</div>')
     parts.append(f'<div id="total-lines"><b>{sum(summary.get("lines_removed", {}).values()):,}</b>lines removed</div></div>')
+
+    top = sorted(((removed, d.s) for removed, d in stats.top if removed > 0), key=lambda t: (-t[0], t[1]))[:MOST_REMOVED]
+    parts.append("<h2>Most removed</h2>")
+    if top:
+        parts.append('<ol class="top" id="most-removed">')
+        for removed, doc_id in top:
+            rec = stats.records[doc_id]
+            parts.append(f"<li>{_doc_link(doc_id, shown)} — {removed:,} characters ({_share(removed, rec):.0%}) "
+                         f'<span class="note">{_e(_reasons(rec))}</span></li>')
+        parts.append("</ol>")
+    else:
+        parts.append('<p class="note">Nothing removed.</p>')
     parts.append("<h2>Removed lines per reason</h2>" + _bars(summary.get("lines_removed", {}), "lines"))
     parts.append("<h2>Removed characters per reason</h2>" + _bars(summary.get("chars_removed", {}), "chars"))
     parts.append("<h2>Share of each document removed</h2>" + _histogram(bins))
     sampled = n_docs > len(rows)
-    parts.append("<h2>Documents</h2><p class=\"note\">Click a column to sort."
+    parts.append("<h2>Documents</h2><p class=\"note\">Click a column to sort; an id links to its side-by-side view when "
+                 "the page has one."
                  + (f" Showing the first {len(rows):,} of {n_docs:,} documents (by id); the manifest has them all." if sampled else "")
                  + "</p>")
-    parts.append('<table class="sortable" id="docs"><thead><tr><th>id</th><th>status</th><th>encoding</th>'
+    parts.append('<table class="sortable" id="docs"><thead><tr><th>id</th><th>status</th><th>language</th><th>encoding</th>'
                  '<th>removed chars</th><th>share removed</th><th>reasons</th><th>error / duplicate of</th></tr></thead><tbody>')
-    for doc_id, status, encoding, removed, share, rs, note in rows:
-        parts.append(f"<tr><td>{_e(doc_id)}</td><td>{_e(status)}</td><td>{_e(encoding)}</td>"
+    for doc_id, status, encoding, removed, share, rs, note, language in rows:
+        note_html = _doc_link(note, shown, listed) if status == "duplicate" else _e(note)
+        row_id = f'r{anchor(doc_id)[1:]}'  # the row's own anchor, on its id cell's content
+        cell = (f'<a id="{row_id}" href="#{anchor(doc_id)}">{_e(doc_id)}</a>' if doc_id in shown
+                else f'<span id="{row_id}">{_e(doc_id)}</span>')
+        parts.append(f'<tr><td>{cell}</td><td>{_e(status)}</td><td>{_e(language)}</td><td>{_e(encoding)}</td>'
                      f'<td class="n" data-v="{removed}">{removed:,}</td><td class="n" data-v="{share:.4f}">{share:.0%}</td>'
-                     f"<td>{_e(rs)}</td><td>{_e(note)}</td></tr>")
+                     f"<td>{_e(rs)}</td><td>{note_html}</td></tr>")
     parts.append("</tbody></table>")
-    parts.append(f"<h2>Raw and clean, side by side</h2><p class=\"note\">{len(chosen)} of {n_kept:,} documents "
+    parts.append(f"<h2>Raw and clean, side by side</h2><p class=\"note\">{len(views)} of {n_kept:,} documents "
                  "(the most removed, then a sample of the rest). Struck-through spans were removed; hover for the rule. "
-                 "Green marks text put in by a repair.</p>")
+                 "Green marks text put in by a repair; grey marks stand for characters a page would not show "
+                 "(CR a carriage return, NBSP a no-break space, ...).</p>")
     key = "".join(f'<span><i style="background:{c}"></i>{_e(r)}</span>' for r, c in _COLORS.items())
     parts.append(f'<div class="key">{key}</div>')
-    for k, (removed, doc_id, rec) in enumerate(chosen):
-        clean_path = clean_dir / f"{doc_id}.txt"
-        try:
-            clean = clean_path.read_bytes().decode("utf-8")
-        except OSError:
-            continue
+    for k, (removed, doc_id, rec, clean) in enumerate(views):
         raw = raw_from_clean(rec["edits"], clean)
         left, right = _marked(raw, rec["edits"], MAX_DETAIL_CHARS)
-        parts.append(f"<details{' open' if k == 0 else ''}><summary>{_e(doc_id)} — {removed:,} characters removed ({_e(rec['status'])})</summary>"
+        status = _e(rec["status"])
+        dup = rec.get("duplicate_of") if rec["status"] == "duplicate" else None
+        if dup and dup.get("id"):
+            where = f" in {_e(dup['run'])}" if dup.get("run") else ""
+            status = (f'duplicate of <span class="kept">{_doc_link(dup["id"], shown, listed) if not where else _e(dup["id"])}'
+                      f'</span>{where}')
+        parts.append(f'<details id="{anchor(doc_id)}"{" open" if k == 0 else ""}><summary>{_e(doc_id)} — '
+                     f"{removed:,} characters removed ({status})</summary>"
                      f'<div class="pair"><pre class="raw">{left}</pre><pre class="clean">{right}</pre></div></details>')
     parts.append(f"<script>{_JS}</script>")
     parts.append("</body></html>\n")

@@ -42,7 +42,8 @@ from .stagefiles import hashed_open, verify_record, write_record
 from .writers import atomic_open, dumps, dumps_bytes, loads, safe_child, write_atomic, write_in_place
 from . import guard, publish
 from .dedup.index import ShardIndex
-from .merge import format_summary, merge_run
+from .merge import merge_run
+from .summary import format_summary
 from .planning import (INDEX, SIDE_ARRAYS, STAGES, _shard_plan_path, auto_shard_size, in_child, prior_fingerprint,
                        prior_index, shard_args_from_plan, write_plan)
 
@@ -55,6 +56,7 @@ class cleaning(luigi.Config):
 
     rule_pack = luigi.Parameter(default="vi", description="rule pack name or path to a .toml file")
     disabled_reasons = luigi.Parameter(default="", description="comma-separated reasons whose rules are off, e.g. caption")
+    line_model = luigi.Parameter(default="", description="line model name or .json path instead of the pack's; none: rules alone")
     repeat_threshold = luigi.FloatParameter(default=0.8, description="similarity at which a nearby line is a repeat")
     repeat_window = luigi.IntParameter(default=3, description="how many lines back a repeat may stand")
     max_bytes = luigi.IntParameter(default=64 * 1024 * 1024, description="largest input file read, in bytes")
@@ -65,23 +67,27 @@ class cleaning(luigi.Config):
     boilerplate_min_docs = luigi.IntParameter(default=5, description="a paragraph in this many documents is template text")
     dedup_action = luigi.ChoiceParameter(default="remove", choices=["remove", "flag"], description="remove, or only flag in the manifest")
     progress = luigi.BoolParameter(default=True, description="print one line per finished shard")
+    dataset_format = luigi.ChoiceParameter(default="jsonl", choices=["jsonl", "parquet"],
+                                           description="dataset/ shards: gzip JSON lines, or Parquet (needs pyarrow)")
 
 
 def settings_digest() -> str:
     """Settings plus the package's own code and rule packs: change either, rerun."""
     c = cleaning()
     h = hashlib.sha256()
-    keys = ("rule_pack", "disabled_reasons", "repeat_threshold", "repeat_window", "max_bytes", "num_perm", "dedup_threshold",
-            "lsh_threshold", "dedup_min_words", "boilerplate_min_docs", "dedup_action")
+    keys = ("rule_pack", "disabled_reasons", "line_model", "repeat_threshold", "repeat_window", "max_bytes",
+            "num_perm", "dedup_threshold", "lsh_threshold", "dedup_min_words", "boilerplate_min_docs", "dedup_action",
+            "dataset_format")
     h.update(dumps({k: getattr(c, k) for k in keys}).encode())
     h.update(STAGE_VERSION.encode())  # stage files are marshal: tied to the Python version
     root = Path(__file__).parent
     for p in sorted(root.rglob("*")):
-        if p.suffix in (".py", ".toml") and "__pycache__" not in p.parts:
+        if p.suffix in (".py", ".toml", ".json") and "__pycache__" not in p.parts:
             h.update(p.relative_to(root).as_posix().encode())
             h.update(p.read_bytes())
-    if c.rule_pack.endswith(".toml"):
-        h.update(Path(c.rule_pack).read_bytes())
+    for own in (c.rule_pack, c.line_model):
+        if own.endswith((".toml", ".json")):
+            h.update(Path(own).read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -90,11 +96,17 @@ def _warm() -> None:
     luigi forks a process per task, and each inherits this instead of redoing it."""
     from .rules.engine import load_pack
     from .dedup import minhash  # noqa: F401  (numpy, xxhash)
+    from .language import packs_for
 
     from . import textarray
 
     dedup_settings()  # LSH parameters: a numerical integration
-    load_pack(cleaning().rule_pack)  # compiles the pack's patterns
+    from .boilerplate import line_model_for
+
+    for name in packs_for(cleaning().rule_pack):  # compiles the packs' patterns (all of them for auto)
+        model = line_model_for(load_pack(name), cleaning().line_model or None)
+        if model is not None:  # lightgbm imported and both boosters built once, not per task
+            model._remove, model._reason
     textarray._tables()  # character classes for the 65,536 BMP code points
     textarray._powers(1 << 21)  # hash powers for a batch of lines (dedup.shingles._CHUNK_CHARS and more)
     # What exists now is shared with every task's forked process. Out of the collector's
@@ -113,7 +125,7 @@ def _peak_mb() -> int:
 
 
 def _progress(msg: str) -> None:
-    if cleaning().progress:
+    if cleaning().progress and not sys.stderr.isatty():  # on a terminal: one live line (progress.py)
         print(f"[pipeline] {msg}", file=sys.stderr, flush=True)
 
 
@@ -222,7 +234,7 @@ class StripShard(_ShardTask):
     def transform(self, docs):
         c = cleaning()
         disabled = frozenset(r.strip() for r in c.disabled_reasons.split(",") if r.strip())
-        return strip_documents(docs, c.rule_pack, disabled)
+        return strip_documents(docs, c.rule_pack, disabled, c.line_model or None)
 
 
 def dedup_settings() -> corpus.DedupSettings:
@@ -567,7 +579,9 @@ class CleanAll(luigi.Task):
         req = self.requires()
         summary = merge_run(out, run_fp, [(t.files(), t.record_path()) for t in req["emit"]],
                             [(t.files(), t.record_path()) for t in req["sign"]], passed_over,
-                            {s["fingerprint"] for s in shards} | {run_fp}, out / STAGES)
+                            {s["fingerprint"] for s in shards} | {run_fp}, out / STAGES,
+                            dataset_format=cleaning().dataset_format,
+                            report_run={"input_dir": str(self.input_dir), "settings": settings_digest()})
         with self.output().open("w") as f:
             f.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
         _progress(f"merge   corpus: {summary['documents']} documents in {time.perf_counter() - t0:.2f} s, peak RSS {_peak_mb()} MB")

@@ -25,7 +25,7 @@ def run_cleanall(input_dir, output_dir, *extra, check=True, env=None):
     return r
 
 
-PUBLISHED = ("manifest.jsonl", "clean.jsonl", "summary.json", "report.html", "clean", "extracted", "index")
+PUBLISHED = ("manifest.jsonl", "clean.jsonl", "dataset", "summary.json", "report.html", "clean", "extracted", "index")
 
 
 def published(out, index=True):

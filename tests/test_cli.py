@@ -1,13 +1,39 @@
 """The `pipeline` command: diff and stats as a user runs them."""
+import os
+import pty
 import shutil
 import subprocess
 import sys
 
 from conftest import ROOT, run_cleanall
 
+SEED = "003_1e4782921429b962"
 
-def pipeline(*args):
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+def pipeline(*args, env=None, input=None):
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, env=dict(os.environ, **(env or {})), input=input)
+
+
+def on_a_terminal(*args, env, stream="stdout"):
+    """Run with ``stream`` on a pseudo-terminal, as a user at a terminal sees it; read it while
+    the command runs (a full terminal buffer would block it)."""
+    master, slave = pty.openpty()
+    other = subprocess.DEVNULL
+    p = subprocess.Popen([sys.executable, "-m", "pipeline", *args], cwd=ROOT, env=dict(os.environ, **env),
+                         stdout=slave if stream == "stdout" else other, stderr=slave if stream == "stderr" else other)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the command ended and closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    return p.wait(timeout=120), out.decode("utf-8", "replace")
 
 
 def test_diff_stats_and_helpful_errors(fixtures, tmp_path):
@@ -15,14 +41,11 @@ def test_diff_stats_and_helpful_errors(fixtures, tmp_path):
     shutil.copytree(fixtures / "seeds", src)
     out = tmp_path / "out"
     run_cleanall(src, out)
-    r = pipeline("diff", "003_1e4782921429b962", "--output-dir", str(out))
+    r = pipeline("diff", SEED, "--output-dir", str(out))
     assert r.returncode == 0 and "\x1b[" not in r.stdout  # plain when piped
     assert "-0:00 / 0:00    # player_widget (player_time)" in r.stdout
     assert "# related_news (related_header)" in r.stdout and "+Với chủ đề" in r.stdout
-    only = pipeline("diff", "003_1e4782921429b962", "--output-dir", str(out), "--reason", "caption").stdout
-    tagged = [l for l in only.splitlines() if "    # " in l]
-    assert tagged and all("caption" in l for l in tagged)
-    assert "\x1b[" in pipeline("diff", "003_1e4782921429b962", "--output-dir", str(out), "--color", "always").stdout
+    assert "\x1b[" in pipeline("diff", SEED, "--output-dir", str(out), "--color", "always").stdout
 
     s = pipeline("stats", "--output-dir", str(out))
     assert s.returncode == 0 and "5 kept" in s.stdout and "related_news" in s.stdout
@@ -32,3 +55,111 @@ def test_diff_stats_and_helpful_errors(fixtures, tmp_path):
     missing = pipeline("stats", "--output-dir", str(tmp_path / "nowhere"))
     assert missing.returncode != 0 and "Run the cleaning first" in missing.stderr
     assert "diff" in pipeline("--help").stdout
+
+
+def _hunks(text):
+    out, cur = [], None
+    for line in text.splitlines():
+        if line.startswith("@@"):
+            cur = []
+            out.append(cur)
+        elif cur is not None:
+            cur.append(line)
+    return out
+
+
+def test_diff_on_crlf_input_shows_removals_not_line_ends(fixtures, tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    raw = (fixtures / "seeds" / f"{SEED}.txt").read_bytes()
+    (src / f"{SEED}.txt").write_bytes(raw.replace(b"\n", b"\r\n"))  # as every VNTC file is
+    (src / "zz_copy.txt").write_bytes(raw)
+    out = tmp_path / "out"
+    run_cleanall(src, out)
+
+    plain = pipeline("diff", SEED, "--output-dir", str(out)).stdout
+    assert "whitespace" not in plain and "\r" not in plain  # no removal hides under a white-space edit
+    import json
+
+    for line in (out / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+        for e in json.loads(line)["edits"]:  # the same in the manifest: a removal keeps its reason
+            assert "whitespace" not in e["reason"] or not e["text"].strip(), e
+    removed = [l for l in plain.splitlines() if l.startswith("-") and not l.startswith("---")]
+    assert "-0:00 / 0:00    # player_widget (player_time)" in removed
+    assert all("    # " in l for l in removed)  # every removal says why
+    ws = pipeline("diff", SEED, "--output-dir", str(out), "--whitespace").stdout
+    assert ws.count("# whitespace (crlf)") > 20 and "␍" in ws and len(ws.splitlines()) > len(plain.splitlines())
+
+    only = pipeline("diff", SEED, "--output-dir", str(out), "--reason", "caption").stdout
+    hunks = _hunks(only)
+    assert hunks and all(any("# caption" in l for l in h) for h in hunks)  # only hunks with that reason
+    clean_lines = len((out / "clean" / f"{SEED}.txt").read_text(encoding="utf-8").splitlines())
+    for h in hunks:  # every added line is the counterpart of the raw line just above it
+        for k, l in enumerate(h):
+            if l.startswith("+"):
+                assert k > 0 and h[k - 1].startswith("-")
+    assert sum(l.startswith("+") for h in hunks for l in h) < clean_lines // 4
+
+    bogus = pipeline("diff", SEED, "--output-dir", str(out), "--reason", "bogus")
+    assert bogus.returncode == 2 and "unknown reason 'bogus'" in bogus.stderr and "caption" in bogus.stderr
+    assert "Traceback" not in bogus.stderr
+
+    dup = pipeline("diff", "zz_copy", "--output-dir", str(out)).stdout
+    assert f"duplicate of {SEED}" in dup.splitlines()[1]
+    kept = pipeline("diff", "zz_copy", "--output-dir", str(out), "--against-kept").stdout
+    assert kept.startswith(f"--- kept/{SEED}") and "identical" in kept
+    assert pipeline("diff", SEED, "--output-dir", str(out), "--against-kept").returncode == 2
+
+    assert "\x1b[" in on_a_terminal("diff", SEED, "--output-dir", str(out), env={"TERM": "xterm"})[1]
+    assert "\x1b[" not in on_a_terminal("diff", SEED, "--output-dir", str(out), env={"NO_COLOR": "1", "TERM": "xterm"})[1]
+    assert "\x1b[" not in on_a_terminal("diff", SEED, "--output-dir", str(out), env={"TERM": "dumb"})[1]
+
+
+def test_cli_habits(fixtures, tmp_path):
+    from pipeline.cli import build_parser
+    from pipeline.summary import OUTPUTS, format_summary
+    from pipeline.tasks import CleanAll
+
+    assert pipeline("--version").stdout.strip() == "pipeline 0.1.0"
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    for name, parser in sub.choices.items():
+        assert parser.description and len(parser.description) > 40, f"`pipeline {name}` has no description"
+    run_help = pipeline("run", "--help").stdout
+    for name, _ in CleanAll.get_params():  # every option of the Luigi task
+        assert f"--{name.replace('_', '-')}" in run_help
+
+    text = "Tiêu đề bài viết\nNội dung bài viết rất dài và đầy đủ ý nghĩa cho người đọc.\nQuảng cáo\n"
+    r = pipeline("clean", "-", input=text)
+    assert r.returncode == 0 and r.stdout == "Tiêu đề bài viết\nNội dung bài viết rất dài và đầy đủ ý nghĩa cho người đọc.\n"
+    for arg, says in ((str(tmp_path / "nope.txt"), "no such file"), (str(fixtures / "seeds"), "is a folder")):
+        r = pipeline("clean", arg)
+        assert r.returncode == 2 and says in r.stderr and "Traceback" not in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
+
+    r = pipeline("run", "--input-dir", str(fixtures / "seeds"), "--output-dir", str(tmp_path / "o"), "--against", str(tmp_path / "x"))
+    assert r.returncode == 2 and r.stderr.strip() == f"pipeline: --against {tmp_path / 'x'}: no such folder"
+
+    one = {"documents": 1, "ok": 1, "duplicate": 1, "rejected": 0, "lines_removed": {"caption": 1}, "edits": {},
+           "skipped_entries": 1}
+    said = format_summary(one, "out")
+    assert "Cleaned 1 document into out/: 1 kept, 1 duplicate, 0 rejected." in said
+    assert "Skipped 1 entry that is not" in said
+
+    src = tmp_path / "in"
+    shutil.copytree(fixtures / "seeds", src)
+    out = tmp_path / "out"
+    r = pipeline("run", "--input-dir", str(src), "--output-dir", str(out), "--shard-size", "2")
+    assert r.returncode == 0 and "Cleaned 5 documents" in r.stdout
+    for path, _ in OUTPUTS:  # the summary names every output, and each exists
+        assert f"{out}/{path}" in r.stdout and (out / path).exists()
+    again = pipeline("run", "--input-dir", str(src), "--output-dir", str(out), "--shard-size", "2")
+    assert again.returncode == 0 and "Nothing changed since the last run" in again.stderr
+    assert "\x1b[K" not in r.stderr  # piped: no live line
+
+
+def test_a_live_progress_line_on_a_terminal(fixtures, tmp_path):
+    rc, text = on_a_terminal("run", "--input-dir", str(fixtures / "seeds"), "--output-dir", str(tmp_path / "out"),
+                             "--shard-size", "1", env={"TERM": "xterm"}, stream="stderr")
+    assert rc == 0
+    assert "\r\x1b[K[pipeline] " in text and "/ 5 documents" in text  # redrawn in place
+    assert "repair  shard" not in text  # no per-shard lines on a terminal

@@ -229,6 +229,6 @@ def test_an_unreadable_folder_is_reported_and_the_rest_is_cleaned(tmp_path, monk
     assert readers.count_inputs(tmp_path) == 2
     summary = {"documents": 2, "ok": 2, "duplicate": 0, "rejected": 0, "lines_removed": {}, "edits": {},
                "skipped_entries": 0, "unreadable_folders": 1, "unreadable_paths": ["locked/"]}
-    assert "WARNING: could not read 1 folders; their files are not in this run: locked/" in format_summary(summary, "out")
+    assert "WARNING: could not read 1 folder; its files are not in this run: locked/" in format_summary(summary, "out")
     with pytest.raises(PermissionError, match="input directory cannot be read"):
         list(readers.iter_inputs(tmp_path / "locked"))

@@ -118,9 +118,10 @@ def test_editor_note_and_end_mark():
 
 def test_metadata_is_collected():
     doc = clean_document(read_bytes_document("t", f" date 2025-04 TPO - {LONG}\n{LONG2}\nNhật Minh".encode()))
-    assert doc.metadata == {"date": "2025-04", "agency": "TPO", "author": "Nhật Minh"}
+    lang = {"language": "vi", "language_confidence": 1.0}  # language.py, before the rule pack
+    assert doc.metadata == {**lang, "date": "2025-04", "agency": "TPO", "author": "Nhật Minh"}
     doc = clean_document(read_bytes_document("t", f"{TITLE}\n\nTTO - {LONG}\n{LONG2}".encode()))
-    assert doc.metadata == {"title": TITLE, "agency": "TTO"}
+    assert doc.metadata == {**lang, "title": TITLE, "agency": "TTO"}
 
 
 def test_nearby_repeat_goes_but_a_lead_quoted_later_stays():

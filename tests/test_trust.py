@@ -105,7 +105,9 @@ def test_outputs_do_not_depend_on_workers_shards_or_listing_order(corpus35, tmp_
     for p in sorted(corpus35.iterdir(), reverse=True):  # created in the other order
         shutil.copy(p, reordered / p.name)
     run_cleanall(reordered, b, "--shard-size", "3", "--workers", "2")
-    assert _outputs(a) == _outputs(b)
+    named = f"input <code>{reordered}</code>".encode()  # the report names its input folder, which differs here
+    b_out = {k: v.replace(named, f"input <code>{corpus35}</code>".encode()) for k, v in _outputs(b).items()}
+    assert _outputs(a) == b_out
     before = _outputs(a)
     run_cleanall(corpus35, a, "--shard-size", "1000")  # a rerun changes nothing
     assert _outputs(a) == before

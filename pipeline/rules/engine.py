@@ -21,14 +21,75 @@ from typing import Any
 
 PACK_DIR = Path(__file__).parent / "packs"
 
-UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
-LOWER = "a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"
+# Every key a pack may hold, with its type and the value used when the pack leaves it out:
+# the one place such values live. A key not listed here is an error naming it (a misspelt
+# threshold would otherwise be ignored in silence).
+_ANY, _STR, _INT, _NUM, _BOOL, _LIST = object(), str, int, (int, float), bool, list
+PACK_SCHEMA: dict[str, dict[str, tuple]] = {
+    "pack": {
+        "language": (_STR, ""), "terminal_punctuation": (_STR, ".!?"),
+        "long_paragraph_words": (_INT, 30), "heading_max_words": (_INT, 12),
+        # letters of the pack's alphabet, as regex class bodies ({UPPER} / {LOWER} in patterns)
+        "upper_letters": (_STR, "A-Z"), "lower_letters": (_STR, "a-z"),
+        "byline_joiners": (_LIST, ["and"]),  # the word between two names in a byline
+    },
+    "model": {"line": (_STR, ""), "max_words": (_INT, 45), "soft_rules": (_LIST, [])},
+    "caption": {
+        "credit": (_STR, r"(?!)"), "credit_requires": (_LIST, []), "opening": (_STR, r"(?!)"),
+        "body_opening": (_STR, r"(?!)"), "narrative": (_STR, r"(?!)"),
+        "restates": (_NUM, 0.8), "sandwich_max_words": (_INT, 15), "no_stop_min_words": (_INT, 13),
+        "no_stop_max_words": (_INT, 45), "no_stop_plain_max_words": (_INT, 25),
+        "no_stop_min_words_names": (_INT, 10), "names_ratio": (_NUM, 0.6),
+    },
+}
+_RULE_KEYS = {
+    "line": {"id", "reason", "pattern", "trailing", "ignore_case", "max_words", "at_end", "requires"},
+    "block": {"id", "reason", "pattern", "trailing", "ignore_case", "max_words", "at_end", "requires"},
+    "inline": {"id", "reason", "where", "pattern", "ignore_case", "min_words_before", "min_sentences_before",
+               "requires"},
+}
+_WHERE = {"doc_start", "lead", "line_start", "line_end", "anywhere"}
+
+
+class PackError(ValueError):
+    """A rule pack that cannot be used: the message names the file and the key."""
+
+
+def _settings(cfg: dict, path: Path) -> dict[str, dict[str, Any]]:
+    out = {}
+    for section, keys in PACK_SCHEMA.items():
+        given = cfg.get(section, {})
+        if not isinstance(given, dict):
+            raise PackError(f"{path}: [{section}] must be a table")
+        unknown = sorted(set(given) - set(keys))
+        if unknown:
+            raise PackError(f"{path}: unknown key {unknown[0]!r} in [{section}] (known: {', '.join(sorted(keys))})")
+        vals = {}
+        for key, (kind, default) in keys.items():
+            v = given.get(key, default)
+            if kind is not _ANY and not isinstance(v, kind) or isinstance(v, bool) and kind is not _BOOL:
+                raise PackError(f"{path}: [{section}] {key} = {v!r} has the wrong type")
+            vals[key] = v
+        out[section] = vals
+    for kind, keys in _RULE_KEYS.items():
+        for r in cfg.get(kind, []):
+            unknown = sorted(set(r) - keys)
+            if unknown:
+                raise PackError(f"{path}: unknown key {unknown[0]!r} in [[{kind}]] {r.get('id', '?')!r}")
+            missing = [k for k in ("id", "reason", "pattern") + (("where",) if kind == "inline" else ()) if k not in r]
+            if missing:
+                raise PackError(f"{path}: [[{kind}]] {r.get('id', '?')!r} has no {missing[0]!r}")
+            if kind == "inline" and r["where"] not in _WHERE:
+                raise PackError(f"{path}: [[inline]] {r['id']!r}: where = {r['where']!r} is not one of {sorted(_WHERE)}")
+    unknown = sorted(set(cfg) - set(PACK_SCHEMA) - set(_RULE_KEYS))
+    if unknown:
+        raise PackError(f"{path}: unknown section [{unknown[0]}]")
+    return out
 _WORD_RE = re.compile(r"\w+(?:[-'’.]\w+)*")
 _TAIL = 240  # characters at the end of a line that end-anchored patterns may span
 _ENGINE_WORD_LIMITS = (45, 40, 25, 20)  # word counts the layout code below compares with
 _PREFIX = 600  # characters whose words are counted first on a long line
 _LIST_ITEM = re.compile(r"^\(?[\w\d]{1,2}[).]\s")  # characters: past this, a line is body text and its words are only counted
-_SENTENCE_BREAK_RE = re.compile(r"[.!?…]\s+[\"“(]?[" + UPPER + "0-9]")
 
 
 def _union(rules) -> re.Pattern:
@@ -42,9 +103,13 @@ def _union(rules) -> re.Pattern:
     return re.compile("|".join(parts))
 
 
-def _compile(pattern: str, ignore_case: bool = False) -> re.Pattern:
-    pattern = pattern.replace("{UPPER}", UPPER).replace("{LOWER}", LOWER)
-    return re.compile(pattern, re.IGNORECASE if ignore_case else 0)
+def _compile(pattern: str, ignore_case: bool = False, upper: str = "A-Z", lower: str = "a-z",
+             where: str = "") -> re.Pattern:
+    pattern = pattern.replace("{UPPER}", upper).replace("{LOWER}", lower)
+    try:
+        return re.compile(pattern, re.IGNORECASE if ignore_case else 0)
+    except re.error as e:
+        raise PackError(f"{where}: the pattern does not compile ({e})") from None
 
 
 @dataclass(frozen=True)
@@ -85,7 +150,10 @@ class Pack:
     caption_opening: re.Pattern
     body_opening: re.Pattern
     narrative: re.Pattern
+    sentence_break: re.Pattern  # a sentence end followed by a capital: two sentences
+    byline_split: re.Pattern  # what separates the names of a shared byline
     word_cap: int  # the largest word count any rule compares with: past it, counting can stop
+    model: dict[str, Any] = field(default_factory=dict)  # [model]: the line model and what it judges
 
 
 @functools.lru_cache(maxsize=None)
@@ -94,44 +162,54 @@ def load_pack(name: str = "vi") -> Pack:
     import hashlib
 
     path = Path(name) if name.endswith(".toml") else PACK_DIR / f"{name}.toml"
-    data = path.read_bytes()
-    cfg = tomllib.loads(data.decode("utf-8"))
-    p = cfg.get("pack", {})
+    try:
+        data = path.read_bytes()
+        cfg = tomllib.loads(data.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise PackError(f"{path}: cannot read the rule pack ({e})") from None
+    settings = _settings(cfg, path)
+    p, cap = settings["pack"], settings["caption"]
+    up, low = p["upper_letters"], p["lower_letters"]
+
+    def comp(pattern: str, ignore_case: bool = False, where: str = "") -> re.Pattern:
+        return _compile(pattern, ignore_case, up, low, f"{path}: {where}")
 
     def line_rule(r: dict) -> LineRule:
         pat = r["pattern"]
         if "trailing" in r:
             pat = f"(?:{pat}){r['trailing']}"
-        return LineRule(r["id"], r["reason"], _compile(pat, r.get("ignore_case", False)),
+        return LineRule(r["id"], r["reason"], comp(pat, r.get("ignore_case", False), r["id"]),
                         r.get("max_words"), r.get("at_end", False), tuple(r.get("requires", ())))
 
-    cap = cfg.get("caption", {})
     lines = tuple(line_rule(r) for r in cfg.get("line", []))
     blocks = tuple(line_rule(r) for r in cfg.get("block", []))
-    thresholds = [p.get("long_paragraph_words", 30), p.get("heading_max_words", 12), *_ENGINE_WORD_LIMITS]
+    thresholds = [p["long_paragraph_words"], p["heading_max_words"], *_ENGINE_WORD_LIMITS]
     thresholds += [r.max_words for r in lines + blocks if r.max_words is not None]
     thresholds += [v for v in cap.values() if isinstance(v, int) and not isinstance(v, bool)]
     return Pack(
-        name=p.get("language", path.stem),
+        name=p["language"] or path.stem,
         digest=hashlib.sha256(data).hexdigest()[:16],
-        terminal=p.get("terminal_punctuation", ".!?"),
-        long_words=p.get("long_paragraph_words", 30),
-        heading_max_words=p.get("heading_max_words", 12),
+        terminal=p["terminal_punctuation"],
+        long_words=p["long_paragraph_words"],
+        heading_max_words=p["heading_max_words"],
         lines=lines,
         any_line=_union([r for r in lines if not r.requires]),
         blocks=blocks,
         inline=tuple(
-            InlineRule(r["id"], r["reason"], r["where"], _compile(r["pattern"], r.get("ignore_case", False)),
+            InlineRule(r["id"], r["reason"], r["where"], comp(r["pattern"], r.get("ignore_case", False), r["id"]),
                        r.get("min_words_before", 0), r.get("min_sentences_before", 0), tuple(r.get("requires", ())))
             for r in cfg.get("inline", [])
         ),
         caption=cap,
-        caption_credit=_compile(cap.get("credit", r"(?!)")),
-        credit_requires=tuple(cap.get("credit_requires", ())),
-        caption_opening=_compile(cap.get("opening", r"(?!)")),
-        body_opening=_compile(cap.get("body_opening", r"(?!)")),
-        narrative=_compile(cap.get("narrative", r"(?!)"), True),
+        caption_credit=comp(cap["credit"], where="[caption] credit"),
+        credit_requires=tuple(cap["credit_requires"]),
+        caption_opening=comp(cap["opening"], where="[caption] opening"),
+        body_opening=comp(cap["body_opening"], where="[caption] body_opening"),
+        narrative=comp(cap["narrative"], True, "[caption] narrative"),
+        sentence_break=re.compile(r"[.!?…]\s+[\"“(]?[" + up + "0-9]"),
+        byline_split=re.compile(r"\s*[-–,&]\s*|" + "|".join(rf"\s+{re.escape(w)}\s+" for w in p["byline_joiners"] or ["(?!)"])),
         word_cap=max(thresholds) + 1,
+        model=settings["model"],
     )
 
 
@@ -146,6 +224,7 @@ class Cut:
     end: int
     reason: str
     rule: str
+    extra: dict | None = None  # what else the manifest records (the line model's ``score``)
 
 
 @dataclass
@@ -171,6 +250,7 @@ class Line:
     ws: list[str] | None = None  # the words of ``text``, when counted in full
     reason: str | None = None
     rule: str | None = None
+    score: float | None = None  # the line model's probability of furniture, when it ran
 
     _text: str | None = None
     _span: tuple[int, int] = (-1, -1)
@@ -223,18 +303,38 @@ def _trigrams(s, ws: list[str] | None = None) -> set[tuple[str, ...]]:
 # --- the engine ------------------------------------------------------------------------------
 
 
+@dataclass
+class Analysis:
+    """One document after the rules: its content lines with their verdicts, before the cuts
+    are made. The line model reads it (``learn/features.py``) and may overrule soft verdicts."""
+
+    text: str
+    content: list[Line]
+    title: Line | None
+    found: Findings
+
+
 def find_boilerplate(text: str, pack: Pack, disabled: frozenset[str] = frozenset(),
-                     line_words=None) -> Findings:
+                     line_words=None, model=None) -> Findings:
     """What to cut from ``text`` and why, plus metadata (title, date, agency, author).
 
     ``disabled``: reasons (e.g. ``caption``) whose rules are switched off. ``line_words``:
     the number of words on each line of ``text``, if counted already (``textarray``).
+    ``model``: a :class:`~pipeline.learn.linemodel.LineModel` that makes the judgement calls.
     """
+    a = analyse(text, pack, line_words)
+    if model is not None:
+        model.decide([a], pack)
+    return finish(a, disabled)
+
+
+def analyse(text: str, pack: Pack, line_words=None) -> Analysis:
+    """Run every rule; verdicts stay on the lines (``reason``, ``rule``)."""
     found = Findings()
     lines = split_lines(text)
     content = [ln for ln in lines if ln.raw.strip()]
     if not content:
-        return found
+        return Analysis(text, content, None, found)
 
     _inline_cuts(content, pack, text, found)
     cap = pack.word_cap
@@ -268,13 +368,19 @@ def find_boilerplate(text: str, pack: Pack, disabled: frozenset[str] = frozenset
     _link_lists(body, pack)
     _bylines(body, pack, found)
     _captions(body, pack, title)
+    return Analysis(text, content, title, found)
 
-    dropped = [ln for ln in content if ln.reason and ln.reason != "keep" and ln.reason not in disabled]
+
+def finish(a: Analysis, disabled: frozenset[str] = frozenset()) -> Findings:
+    """The cuts: in-line ones, then whole lines that carry a removal verdict."""
+    found = a.found
+    dropped = [ln for ln in a.content if ln.reason and ln.reason != "keep" and ln.reason not in disabled]
     found.cuts = [c for c in found.cuts if c.reason not in disabled]
     spans = {(ln.start, ln.nl) for ln in dropped}
     # In-line cuts inside a dropped line are moot: the whole line goes.
     found.cuts = [c for c in found.cuts if not any(s <= c.start and c.end <= e for s, e in spans)]
-    found.cuts += [Cut(ln.start, ln.nl, ln.reason, ln.rule or ln.reason) for ln in dropped]
+    found.cuts += [Cut(ln.start, ln.nl, ln.reason, ln.rule or ln.reason, None if ln.score is None else {"score": ln.score})
+                   for ln in dropped]
     found.cuts.sort(key=lambda c: (c.start, c.end))
     return found
 
@@ -305,7 +411,7 @@ def _inline_cuts(content: list[Line], pack: Pack, text: str, found: Findings) ->
             s, e = m.span(group)
             if rule.min_words_before and len(words(seg[:s])) < rule.min_words_before:
                 continue
-            if rule.min_sentences_before and len(_SENTENCE_BREAK_RE.findall(seg[:s])) + 1 < rule.min_sentences_before:
+            if rule.min_sentences_before and len(pack.sentence_break.findall(seg[:s])) + 1 < rule.min_sentences_before:
                 continue
             if s == e or not seg[:s].strip() and not seg[e:].strip():
                 continue  # never cut a whole line in-line: the line rules decide that
@@ -439,7 +545,7 @@ def _captions(body: list[Line], pack: Pack, title: Line | None) -> None:
         grams = ln.trigrams()
         for j in (k - 1, k + 1):
             if 0 <= j < len(free) and free[j].words > ln.words and grams:
-                if len(grams & free[j].trigrams()) / len(grams) >= cap.get("restates", 0.8):
+                if len(grams & free[j].trigrams()) / len(grams) >= cap["restates"]:
                     ln.reason, ln.rule = "caption", "restates_neighbour"
                     break
 
@@ -514,27 +620,27 @@ def _no_stop_caption_like(ln: Line, pack: Pack, cap: dict, repeats_title: bool =
         return False
     if t[0] in "-•*+" or t[0] in "\"“'‘(" and not repeats_title:
         return False
-    if _SENTENCE_BREAK_RE.search(t) or not 1 <= ln.words <= cap.get("no_stop_max_words", 45):
+    if pack.sentence_break.search(t) or not 1 <= ln.words <= cap["no_stop_max_words"]:
         return False
     if pack.body_opening.match(t) and not repeats_title:
         return False
     ratio = _cap_ratio(ln.ws if ln.ws is not None else words(t))
     if repeats_title:
-        return ln.words >= cap.get("no_stop_min_words_names", 10)
-    if ln.words > cap.get("no_stop_plain_max_words", 25) and not (t.count(",") >= 2 and ratio >= 0.3):
+        return ln.words >= cap["no_stop_min_words_names"]
+    if ln.words > cap["no_stop_plain_max_words"] and not (t.count(",") >= 2 and ratio >= 0.3):
         return False  # a long line with no full stop is a paragraph missing its stop, unless it lists names and titles
-    return ln.words >= cap.get("no_stop_min_words", 13) or (
-        ln.words >= cap.get("no_stop_min_words_names", 8) and ratio >= cap.get("names_ratio", 0.5)
+    return ln.words >= cap["no_stop_min_words"] or (
+        ln.words >= cap["no_stop_min_words_names"] and ratio >= cap["names_ratio"]
     )
 
 
 def _short_caption_like(ln: Line, pack: Pack, cap: dict) -> bool:
     t = ln.text
     return (
-        3 <= ln.words <= cap.get("sandwich_max_words", 12)
+        3 <= ln.words <= cap["sandwich_max_words"]
         and t.endswith(".")
         and not t.endswith("...")
-        and not _SENTENCE_BREAK_RE.search(t)
+        and not pack.sentence_break.search(t)
         and t[0] not in "-–•*+\"“'‘("
         and not _narrative(t, pack)
     )
@@ -560,7 +666,7 @@ def _bylines(body: list[Line], pack: Pack, found: Findings) -> None:
         ws = words(t)
         if not ws or any(ch.isdigit() for ch in t) or _ends_sentence(ln.text.rstrip("."), pack):
             break
-        names = re.split(r"\s*[-–,&]\s*|\s+và\s+", t)
+        names = pack.byline_split.split(t)
         upper = t.upper() == t and len(ws) <= 10
         title_case = len(ws) <= 5 and all(w[0].isupper() for w in ws)
         if (upper or title_case) and all(1 <= len(words(n)) <= 4 for n in names if n):

@@ -1,0 +1,1 @@
+"""Trained models as data: a numpy evaluator for tree ensembles, features, training."""
