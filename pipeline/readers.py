@@ -35,6 +35,8 @@ class InputFile:
     outside: bool = False  # a symlink that leads out of the input dir
     sha256: str = ""  # the content's digest: the input's identity (see identify_inputs)
     problem: str = ""  # why it cannot be a document (its name), as a sentence; then never read
+    ctime_ns: int = 0  # from the listing's stat, so identify_inputs needs none of its own
+    ino: int = 0
 
     @property
     def kind(self) -> str:
@@ -179,7 +181,8 @@ def iter_inputs(input_dir: str | os.PathLike, tally: dict | None = None) -> Iter
             tally["skipped"] += 1
             continue
         doc_id, problem = name_problem(prefix + key, prefix + name, clash)
-        yield InputFile(doc_id, escape_name(prefix + name), st.st_size, st.st_mtime_ns, outside, "", problem)
+        yield InputFile(doc_id, escape_name(prefix + name), st.st_size, st.st_mtime_ns, outside, "", problem,
+                        st.st_ctime_ns, st.st_ino)
 
 
 _FILE, _LINK, _DIR = 0, 1, 2
@@ -349,8 +352,11 @@ def identify_inputs(input_dir: str | os.PathLike, inputs, cache: dict, seen: dic
             continue
         path = os.path.join(input_dir, inp.relpath) if not inp.problem else ""
         try:
-            st = os.stat(path)
-            key = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+            if inp.ino:  # the listing's stat
+                key = [inp.size, inp.mtime_ns, inp.ctime_ns, inp.ino]
+            else:
+                st = os.stat(path)
+                key = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
             hit = cache.get(inp.relpath)
             if hit is not None and list(hit[:4]) == key:
                 digest = hit[4]
