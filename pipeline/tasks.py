@@ -38,7 +38,7 @@ from .report import ReportStats
 from .stagefiles import VERSION as STAGE_VERSION
 from .stagefiles import read_docs, write_docs
 from .readers import InputFile, read_documents
-from .stagefiles import hashed_open, verify_record, write_record
+from .stagefiles import hashed_open, read_record, verify_record, write_record
 from .writers import atomic_open, dumps, dumps_bytes, loads, safe_child, write_atomic, write_in_place
 from . import guard, publish
 from .dedup.index import ShardIndex
@@ -440,11 +440,16 @@ class EmitShard(_ShardTask):
         c = cleaning()
         req = self.requires()
         with open(req["dedup"].decisions_path(self.shard), "rb") as f:
-            decisions = loads(f.read())
+            blob = f.read()
+        digest_of_decisions = hashlib.sha256(blob).hexdigest()[:16]
         out = self.files()
         base = os.path.dirname(self.record_path())
         tree = out["tree"]
         shutil.rmtree(tree, ignore_errors=True)  # what a stopped run of this task left
+        if self._adopt(digest_of_decisions):
+            _progress(f"emit    shard {self.shard + 1}/{self.n_shards}: unchanged, taken over from the last run")
+            return
+        decisions = loads(blob)
         clean_dir = os.path.join(tree, "clean")
         extracted_dir = os.path.join(tree, "extracted")
         os.makedirs(clean_dir)
@@ -483,9 +488,40 @@ class EmitShard(_ShardTask):
                 n += 1
         with hashed_open(out["stats"], entries, base) as f:
             f.write(dumps_bytes({"tally": totals.as_dict(), "report": stats.to_json(), "kept": kept.tolist()}))
-        self.seal([], entries)
+        self.seal([], entries, extra={"decisions": digest_of_decisions})
         _progress(f"emit    shard {self.shard + 1}/{self.n_shards}: {n} documents in {time.perf_counter() - t0:.2f} s, "
                   f"peak RSS {_peak_mb()} MB")
+
+
+    def _adopt(self, digest_of_decisions: str) -> bool:
+        """Take over an earlier run's emit of this shard when its documents (the shard's
+        fingerprint) and its decisions (their digest) are the same: the output would be the
+        same bytes. Its files are renamed to this task's names (one rename for the folder of
+        per-document files) and verified first; a changed decision means a full emit."""
+        base = os.path.dirname(self.record_path())
+        own = f"{self.shard:05d}-{self.fingerprint}-"
+        for rec_path in sorted(Path(base).glob(f"{own}*.rec")):
+            old_key = rec_path.name[: -len(".rec")]
+            if rec_path.name == os.path.basename(self.record_path()):
+                continue
+            rec = read_record(str(rec_path))
+            if rec is None or rec.get("decisions") != digest_of_decisions or not verify_record(str(rec_path), base):
+                continue
+            new_key = self.key()
+            entries = {}
+            for name, e in rec["files"].items():
+                entries[new_key + name[len(old_key):]] = e
+            os.rename(os.path.join(base, f"{old_key}.files"), os.path.join(base, f"{new_key}.files"))
+            for part in ("manifest.jsonl", "clean.jsonl", "stats.json"):
+                src, dst = os.path.join(base, f"{old_key}.{part}"), os.path.join(base, f"{new_key}.{part}")
+                os.replace(src, dst)
+                st = os.stat(dst)  # a rename moves the ctime: the length and hash were just verified
+                entries[f"{new_key}.{part}"] = [st.st_size, rec["files"][f"{old_key}.{part}"][1], st.st_mtime_ns,
+                                                st.st_ctime_ns, st.st_ino]
+            rec_path.unlink()
+            self.seal([], entries, extra={"decisions": digest_of_decisions})
+            return True
+        return False
 
 
 def _entry(path: str, size: int, digest: str) -> list:
