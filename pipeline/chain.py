@@ -6,7 +6,7 @@ call :func:`clean_document` to run them all in memory.
 from __future__ import annotations
 
 from .boilerplate import strip_boilerplate
-from .dedup.within import remove_repeats
+from .dedup.corpus import remove_nearby_repeats
 from .documents import Document
 from .encoding import repair_ops
 from .whitespace import layout_ops
@@ -26,12 +26,13 @@ def repair_document(doc: Document) -> Document:
 
 
 def finish_document(doc: Document, repeat_threshold: float = 0.8, repeat_window: int = 3) -> Document:
-    """Nearby repeated lines (``repeat_window=0``: done already), then the final layout; an
-    emptied document is a duplicate when its lines repeat other documents, else rejected."""
+    """Nearby repeated lines (``repeat_window=0``: done already, by SignShard, with the same
+    function), then the final layout; an emptied document is a duplicate when its lines
+    repeat other documents, else rejected."""
     if doc.status == "rejected":
         return doc
     if repeat_window:
-        remove_repeats(doc, repeat_threshold, repeat_window)
+        remove_nearby_repeats([doc], repeat_threshold, repeat_window)
     et = doc.edited()
     et.apply(layout_ops(et.text))
     doc.update(et)

@@ -167,6 +167,10 @@ def cmd_run(args) -> int:
 
     # Options not given stay unset: luigi.cfg and CleanAll's defaults decide, as for `luigi`.
     kwargs = {name.replace("-", "_"): getattr(args, name.replace("-", "_")) for name, _ in _cleanall_options()}
+    if args.workers < 1:
+        raise UserError(f"--workers must be 1 or more (got {args.workers})")
+    # CleanAll checks the folders, takes the output folder's lock and lists the inputs when
+    # it is made; a refusal is one sentence and SystemExit(2).
     task = CleanAll(**{k: v for k, v in kwargs.items() if v is not None})
     if not os.path.isdir(task.input_dir):
         raise UserError(f"the input folder {task.input_dir} does not exist (in {os.getcwd()}); give one with --input-dir")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import zlib
 from dataclasses import dataclass
@@ -32,6 +33,10 @@ class InputFile:
     size: int
     mtime_ns: int
     outside: bool = False  # a symlink that leads out of the input dir
+    sha256: str = ""  # the content's digest: the input's identity (see identify_inputs)
+    problem: str = ""  # why it cannot be a document (its name), as a sentence; then never read
+    ctime_ns: int = 0  # from the listing's stat, so identify_inputs needs none of its own
+    ino: int = 0
 
     @property
     def kind(self) -> str:
@@ -43,7 +48,13 @@ class InputFile:
         return "html" if name.endswith(HTML_SUFFIXES) else "text"
 
     def fingerprint(self) -> str:
-        return f"{self.relpath}\0{self.size}\0{self.mtime_ns}"
+        """What an output made from this input depends on: its name and content (size and
+        mtime only when no digest was taken)."""
+        what = self.sha256 or f"{self.size}\0{self.mtime_ns}"
+        return f"{self.id}\0{self.relpath}\0{what}\0{int(self.outside)}\0{self.problem}"
+
+    def row(self) -> list:
+        return [self.id, self.relpath, self.size, self.mtime_ns, self.outside, self.sha256, self.problem]
 
 
 def _strip_suffixes(relpath: str) -> str:
@@ -57,6 +68,57 @@ def _strip_suffixes(relpath: str) -> str:
 
 
 MAX_UNREADABLE_LISTED = 100
+NAME_MAX = 255  # bytes in one path component (ext4, xfs, btrfs, tmpfs)
+PATH_ROOM = 3000  # bytes an id may take, leaving room for the output folder's own path
+
+
+def escape_name(name: str) -> str:
+    """A file name as text that JSON and every file system take, reversibly: a name that is
+    not valid UTF-8 (os.listdir hands its bad bytes back as surrogates) gets each bad byte as
+    ``%XX`` and each ``%`` as ``%25``; a valid name is left as it is."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        out = []
+        for ch in name:
+            if "\udc80" <= ch <= "\udcff":
+                out.append(f"%{ord(ch) - 0xDC00:02X}")
+            elif ch == "%":
+                out.append("%25")
+            else:
+                out.append(ch)
+        return "".join(out)
+
+
+def unescape_name(name: str) -> str:
+    """The inverse of :func:`escape_name` for an escaped name: ``os.fsencode`` of the result
+    gives the file name's bytes back."""
+    def one(m: re.Match) -> str:
+        byte = int(m[1], 16)
+        return chr(0xDC00 + byte) if byte >= 0x80 else chr(byte)
+
+    return re.sub(r"%([0-9A-F]{2})", one, name)
+
+
+def name_problem(doc_id: str, relpath: str, clash: bool) -> tuple[str, str]:
+    """(the id to use, the sentence that rejects the input, or "") for what its name alone
+    rules out: bytes that are not UTF-8, an output name too long for the file system, an
+    output name that a folder beside it takes."""
+    safe = escape_name(doc_id)
+    if safe != doc_id:
+        return safe, ("the file name is not valid UTF-8 (its bad bytes are shown as %XX in the id); "
+                      "rename the file to include it")
+    parts = (doc_id + ".txt").split("/")
+    longest = max(len(p.encode("utf-8")) for p in parts)
+    if longest > NAME_MAX or len(doc_id.encode("utf-8")) > PATH_ROOM:
+        return doc_id, (f"the file name is too long for its output clean/{parts[-1][:40]}... "
+                        f"({longest} bytes with .txt; the limit is {NAME_MAX}); rename the file to include it")
+    if clash:
+        leaf = doc_id.rsplit("/", 1)[-1]
+        return doc_id, (f"its output clean/{doc_id}.txt would clash with the folder {leaf}.txt/ beside it; "
+                        "rename one of them to include it")
+    return doc_id, ""
 
 
 def iter_inputs(input_dir: str | os.PathLike, tally: dict | None = None) -> Iterator[InputFile]:
@@ -89,7 +151,7 @@ def iter_inputs(input_dir: str | os.PathLike, tally: dict | None = None) -> Iter
         if item is None:
             stack.pop()
             continue
-        key, name, kind = item
+        key, name, kind, clash = item
         path = os.path.join(folder, name)
         if kind == _DIR:
             try:
@@ -118,7 +180,9 @@ def iter_inputs(input_dir: str | os.PathLike, tally: dict | None = None) -> Iter
         elif not stat.S_ISREG(st.st_mode):
             tally["skipped"] += 1
             continue
-        yield InputFile(prefix + key, prefix + name, st.st_size, st.st_mtime_ns, outside)
+        doc_id, problem = name_problem(prefix + key, prefix + name, clash)
+        yield InputFile(doc_id, escape_name(prefix + name), st.st_size, st.st_mtime_ns, outside, "", problem,
+                        st.st_ctime_ns, st.st_ino)
 
 
 _FILE, _LINK, _DIR = 0, 1, 2
@@ -147,14 +211,16 @@ def _sorted_folder(folder: str, tally: dict[str, int]) -> list[tuple[str, str, i
         if k != _DIR:
             counts[stem] = counts.get(stem, 0) + 1
     taken = {n for n, k in zip(names, kinds) if k != _DIR}
+    folders = {n for n, k in zip(names, kinds) if k == _DIR}
     out = []
     for i, (name, kind) in enumerate(zip(names, kinds)):
         if kind == _DIR:
-            out.append((name + "/", name, kind))
+            out.append((name + "/", name, kind, False))
         else:
             stem = stems[i]
             unique = counts[stem] == 1 and (stem is name or stem == name or stem not in taken)
-            out.append((stem if unique else name, name, kind))
+            key = stem if unique else name
+            out.append((key, name, kind, key + ".txt" in folders))
     del names, kinds, stems, counts, taken
     out.sort()
     return out
@@ -229,12 +295,17 @@ def read_document(input_dir: str | os.PathLike, inp: InputFile, max_bytes: int =
     doc = Document(id=inp.id, source=inp.relpath)
     doc.info["input"] = inp.kind
     path = Path(input_dir) / inp.relpath
+    if inp.problem:
+        doc.reject(inp.problem)
+        return doc
     if inp.outside:
         doc.reject("the file is a symbolic link that points outside the input directory; it was not read")
         return doc
     try:
         data = _read_limited(path, max_bytes)
         doc.raw_sha256 = hashlib.sha256(data).hexdigest()
+        if inp.sha256 and doc.raw_sha256 != inp.sha256:
+            raise InputChanged(f"{inp.relpath} changed while the run was reading it; run again when it is written")
         if not data:
             raise NotText("the file is empty")
         if inp.relpath.lower().endswith(".gz"):
@@ -252,6 +323,51 @@ def read_document(input_dir: str | os.PathLike, inp: InputFile, max_bytes: int =
     except OSError as e:
         doc.reject(f"the file could not be read ({e.strerror or e})")
     return doc
+
+
+class InputChanged(RuntimeError):
+    """An input's content is not what the plan hashed: the outputs would not match their key."""
+
+
+def _hash_file(path: str) -> tuple[os.stat_result, str]:
+    h = hashlib.sha256()
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        st = os.fstat(fd)
+        while chunk := os.read(fd, 1 << 20):
+            h.update(chunk)
+    finally:
+        os.close(fd)
+    return st, h.hexdigest()
+
+
+def identify_inputs(input_dir: str | os.PathLike, inputs, cache: dict, seen: dict) -> Iterator[InputFile]:
+    """Each input with the digest of its content, its identity. ``cache`` (relpath -> [size,
+    mtime_ns, ctime_ns, inode, sha256], from the last run) spares re-reading a file whose
+    size, mtime, ctime and inode are all unchanged: an edit moves the ctime, which no user can
+    set back, even when the size and the mtime are restored. ``seen`` gets this run's entries."""
+    for inp in inputs:
+        if inp.outside or inp.problem:
+            yield inp
+            continue
+        path = os.path.join(input_dir, inp.relpath) if not inp.problem else ""
+        try:
+            if inp.ino:  # the listing's stat
+                key = [inp.size, inp.mtime_ns, inp.ctime_ns, inp.ino]
+            else:
+                st = os.stat(path)
+                key = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+            hit = cache.get(inp.relpath)
+            if hit is not None and list(hit[:4]) == key:
+                digest = hit[4]
+            else:
+                st, digest = _hash_file(path)
+                key = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        except OSError:  # unreadable or gone: read_document rejects it with the reason
+            yield inp
+            continue
+        seen[inp.relpath] = key + [digest]
+        yield InputFile(inp.id, inp.relpath, key[0], key[1], inp.outside, digest, inp.problem)
 
 
 def read_documents(input_dir: str | os.PathLike, inp: InputFile, max_bytes: int = DEFAULT_MAX_BYTES):

@@ -6,22 +6,22 @@
                                         └──────────────▶ EmitShard ◀─┘
                                                              └─▶ CleanAll (merge, summary, index/)
 
-Each shard task's output name carries a fingerprint of its inputs (path, size, mtime) and of
-the settings and code, so a rerun with nothing changed does nothing and a changed input reruns
-only what depends on it. Every shard-level file is written to a temporary name and renamed;
-per-document files are written in place before the manifest part that marks the shard done.
+Each shard task's output name carries a fingerprint of its inputs (their content's digests)
+and of the settings and code; the corpus-wide tasks and every emit carry the run's digest. A
+task's Luigi output is a record of its files with their lengths and hashes, so damaged state
+is rebuilt, not trusted. Planning is in :mod:`pipeline.planning`, the final merge and publish
+in :mod:`pipeline.merge` and :mod:`pipeline.publish`, the checks before a run in
+:mod:`pipeline.guard`.
 """
 from __future__ import annotations
 
 import array
-import functools
 import hashlib
 import itertools
 import json
 import os
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -29,20 +29,26 @@ from typing import Any, Iterator
 import luigi
 import luigi.format
 
-from . import chain, dataset
+from . import chain
 from .boilerplate import strip_documents
 from .dedup import corpus
 from .documents import Document
-from .provenance import Totals, clean_record, id_hash, manifest_record, merge_tallies
-from .report import ReportStats, build_report
+from .provenance import Totals, clean_record, id_hash, manifest_record
+from .report import ReportStats
 from .stagefiles import VERSION as STAGE_VERSION
 from .stagefiles import read_docs, write_docs
-from .readers import InputFile, count_inputs, iter_inputs, read_documents
-from .shell import InputError
+from .readers import InputFile, read_documents
+from .stagefiles import hashed_open, read_record, verify_record, write_record
+from .writers import atomic_open, dumps, dumps_bytes, loads, safe_child, write_atomic, write_in_place
+from . import guard, publish
+from .dedup.index import ShardIndex
+from .merge import merge_run
 from .summary import format_summary
-from .writers import atomic_open, concat_files, dumps, dumps_bytes, loads, safe_child, write_atomic, write_in_place
+from .planning import (INDEX, SIDE_ARRAYS, STAGES, _shard_plan_path, auto_shard_size, in_child, prior_fingerprint,
+                       prior_index, shard_args_from_plan, write_plan)
 
-STAGES = "_stages"
+__all__ = ["CleanAll", "RepairShard", "StripShard", "SignShard", "BandBuckets", "NearDuplicates", "EmitShard", "cleaning",
+           "auto_shard_size", "format_summary", "INDEX", "SIDE_ARRAYS"]
 
 
 class cleaning(luigi.Config):
@@ -123,25 +129,31 @@ def _progress(msg: str) -> None:
         print(f"[pipeline] {msg}", file=sys.stderr, flush=True)
 
 
-@functools.lru_cache(maxsize=4)
-def load_plan(path: str) -> dict[str, Any]:
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+class _Recorded(luigi.Task):
+    """A task whose output is a record of the files it wrote, each with its length and hash:
+    complete means every file is still there, whole and unchanged (a damaged or deleted one
+    makes the task run again), not merely that a name exists."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "run" in cls.__dict__:  # disk full, read-only, an input changed: one sentence each
+            cls.run = guard.sentences_for_errors(cls.__dict__["run"])
+
+    def record_path(self) -> str:
+        raise NotImplementedError
+
+    def output(self):
+        return luigi.LocalTarget(self.record_path(), format=luigi.format.Nop)
+
+    def complete(self):
+        return verify_record(self.record_path(), os.path.dirname(self.record_path()))
+
+    def seal(self, paths, entries=None, extra=None) -> None:
+        base = os.path.dirname(self.record_path())
+        write_record(self.record_path(), base, [os.path.relpath(p, base) for p in paths], extra, entries)
 
 
-def _shard_plan_path(plan_path: str, shard: int) -> str:
-    """Shard ``shard``'s list of inputs, beside the plan's index (``plan/RUN/00000.json``)."""
-    return os.path.join(os.path.splitext(plan_path)[0], f"{shard:05d}.json")
-
-
-def shard_args_from_plan(path: str) -> list[dict[str, Any]]:
-    plan = load_plan(path)
-    n = len(plan["shards"])
-    return [{"input_dir": plan["input_dir"], "output_dir": plan["output_dir"], "shard": k, "n_shards": n,
-             "fingerprint": sh["fingerprint"], "plan": path} for k, sh in enumerate(plan["shards"])]
-
-
-class _ShardTask(luigi.Task):
+class _ShardTask(_Recorded):
     """One shard of the input: a few hundred to a few thousand documents."""
 
     input_dir = luigi.Parameter()
@@ -153,11 +165,17 @@ class _ShardTask(luigi.Task):
 
     stage = ""
 
-    def stage_path(self, stage: str | None = None, ext: str = "jsonl") -> str:
-        return os.path.join(self.output_dir, STAGES, stage or self.stage, f"{self.shard:05d}-{self.fingerprint}.{ext}")
+    def key(self) -> str:
+        return f"{self.shard:05d}-{self.fingerprint}"
 
-    def output(self):
-        return luigi.LocalTarget(self.stage_path(ext="docs"), format=luigi.format.Nop)
+    def stage_path(self, stage: str | None = None, ext: str = "jsonl") -> str:
+        return os.path.join(self.output_dir, STAGES, stage or self.stage, f"{self.key()}.{ext}")
+
+    def record_path(self) -> str:
+        return self.stage_path(ext="rec")
+
+    def files(self) -> dict[str, str]:
+        return {"docs": self.stage_path(ext="docs")}
 
     def shard_args(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("input_dir", "output_dir", "shard", "n_shards", "fingerprint", "plan")}
@@ -165,18 +183,20 @@ class _ShardTask(luigi.Task):
     def inputs(self) -> list[InputFile]:
         with open(_shard_plan_path(self.plan, self.shard), encoding="utf-8") as f:
             rows = json.load(f)
-        return [InputFile(i, r, s, m, bool(o)) for i, r, s, m, o in rows]
+        return [InputFile(i, r, s, m, bool(o), h, p) for i, r, s, m, o, h, p in rows]
 
     def transform(self, docs: Iterator[Document]) -> Iterator[Document]:
         raise NotImplementedError
 
     def source_docs(self) -> Iterator[Document]:
-        return read_docs(self.input().path)
+        return read_docs(self.requires().files()["docs"])
 
     def run(self):
         t0 = time.perf_counter()
-        with self.output().open("w") as out:
+        path, entries = self.files()["docs"], {}
+        with hashed_open(path, entries, os.path.dirname(self.record_path())) as out:
             n = write_docs(out, self.transform(self.source_docs()), with_raw=self.stage == "repair")
+        self.seal([], entries)
         _progress(f"{self.stage:<7} shard {self.shard + 1}/{self.n_shards}: {n} documents in {time.perf_counter() - t0:.2f} s, "
                   f"peak RSS {_peak_mb()} MB")
 
@@ -239,30 +259,20 @@ class SignShard(_ShardTask):
     def requires(self):
         return {"docs": StripShard(**self.shard_args()), "raw": RepairShard(**self.shard_args())}
 
-    def output(self):
-        return {
-            "docs": luigi.LocalTarget(self.stage_path(ext="docs"), format=luigi.format.Nop),
-            "sigs": luigi.LocalTarget(self.stage_path(ext="npz"), format=luigi.format.Nop),
-            "doc_bands": luigi.LocalTarget(self.stage_path(ext="doc_bands.npy"), format=luigi.format.Nop),
-            "para_bands": luigi.LocalTarget(self.stage_path(ext="para_bands.npy"), format=luigi.format.Nop),
-            "doc_band_rows": luigi.LocalTarget(self.stage_path(ext="doc_band_rows.npy"), format=luigi.format.Nop),
-            "para_band_rows": luigi.LocalTarget(self.stage_path(ext="para_band_rows.npy"), format=luigi.format.Nop),
-            "doc_sig": luigi.LocalTarget(self.stage_path(ext="doc_sig.npy"), format=luigi.format.Nop),
-            "para_sig": luigi.LocalTarget(self.stage_path(ext="para_sig.npy"), format=luigi.format.Nop),
-        }
+    def files(self) -> dict[str, str]:
+        return {"docs": self.stage_path(ext="docs"), **ShardIndex(self.stage_path(ext="")[:-1]).paths()}
 
     def run(self):
-        import numpy as np
-
         from .dedup.minhash import MinHasher
 
         t0 = time.perf_counter()
         st = dedup_settings()
-        out = self.output()
+        out, entries, base = self.files(), {}, os.path.dirname(self.record_path())
         hasher = MinHasher(st.num_perm)
         parts = []
-        docs = read_docs(self.input()["docs"].path, raw_from=self.input()["raw"].path)
-        with out["docs"].open("w") as f:
+        req = self.requires()
+        docs = read_docs(req["docs"].files()["docs"], raw_from=req["raw"].files()["docs"])
+        with hashed_open(out["docs"], entries, base) as f:
             # In batches: numpy's cost is per call, so a batch is large, but a shard's texts
             # are never all in memory at once, whatever the shard size.
             while batch := list(itertools.islice(docs, SIGN_BATCH)):
@@ -271,53 +281,17 @@ class SignShard(_ShardTask):
         arrays = corpus.concat_signed(parts or [corpus.sign_documents([], st, hasher)])
         corpus.sort_bands(arrays)
         del parts
-        # Bands and signatures in .npy files of their own: a band task reads one range of one
-        # band at a time, and the corpus step maps only the signature rows it compares.
-        for key in SIDE_ARRAYS:
-            with out[key].open("w") as f:
-                np.save(f, arrays.pop(key))
-        with out["sigs"].open("w") as f:
-            np.savez(f, **arrays)
-        _progress(f"sign    shard {self.shard + 1}/{self.n_shards}: {len(arrays['doc_ids'])} documents, "
-                  f"{len(arrays['para_doc'])} paragraphs in {time.perf_counter() - t0:.2f} s, peak RSS {_peak_mb()} MB")
+        n_docs, n_paras = len(arrays["doc_ids"]), len(arrays["para_doc"])
+        ShardIndex(self.stage_path(ext="")[:-1]).save(arrays, entries, base)
+        self.seal([], entries)
+        _progress(f"sign    shard {self.shard + 1}/{self.n_shards}: {n_docs} documents, "
+                  f"{n_paras} paragraphs in {time.perf_counter() - t0:.2f} s, peak RSS {_peak_mb()} MB")
 
 
-INDEX = "index"
 SIGN_BATCH = 500  # documents signed at a time
-# .npy files beside a shard's .npz: band hashes sorted, with their rows; signatures
-SIDE_ARRAYS = ("doc_bands", "para_bands", "doc_band_rows", "para_band_rows", "doc_sig", "para_sig")
 
 
-def prior_index(against: str) -> list[dict[str, Any]]:
-    """The dedup index an earlier run left in ``against``/index/, as extra read-only shards."""
-    if not against:
-        return []
-    folder = Path(against) / INDEX
-    if not folder.is_dir():
-        raise InputError(f"--against {against}: no {INDEX}/ folder there (run CleanAll into it first)")
-    out = []
-    for k, npz in enumerate(sorted(folder.glob("*.npz"))):
-        stem = npz.with_suffix("")
-        entry = {"shard": corpus.PRIOR_SHARD_BASE + k, "run": str(Path(against)), "sigs": str(npz),
-                 **{key: f"{stem}.{key}.npy" for key in SIDE_ARRAYS}}
-        missing = [key for key in SIDE_ARRAYS if not os.path.exists(entry[key])]
-        if missing:
-            raise FileNotFoundError(f"--against {against}: {npz.name} has no {', '.join(missing)} files; the index was "
-                                    "written by an older version of this pipeline: run CleanAll into that folder again")
-        out.append(entry)
-    return out
-
-
-def prior_fingerprint(against: str) -> str:
-    h = hashlib.sha256(against.encode())
-    for p in prior_index(against):
-        for key in ("sigs", *SIDE_ARRAYS):
-            st = os.stat(p[key])
-            h.update(f"{p[key]}\0{st.st_size}\0{st.st_mtime_ns}".encode())
-    return h.hexdigest()[:16]
-
-
-class _CorpusTask(luigi.Task):
+class _CorpusTask(_Recorded):
     input_dir = luigi.Parameter()
     output_dir = luigi.Parameter()
     fingerprint = luigi.Parameter()
@@ -333,9 +307,7 @@ class _CorpusTask(luigi.Task):
 
     def sign_files(self) -> list[dict[str, Any]]:
         """This run's shards and an earlier run's index, as {shard, sigs, doc_bands, para_bands}."""
-        inputs = self.input()["signs"] if isinstance(self.input(), dict) else self.input()
-        own = [{"shard": s["shard"], "sigs": t["sigs"].path, **{k: t[k].path for k in SIDE_ARRAYS}}
-               for s, t in zip(self.shards, inputs)]
+        own = [{"shard": s["shard"], **t.files()} for s, t in zip(self.shards, self.signs())]
         return own + prior_index(self.against)
 
 
@@ -347,10 +319,11 @@ class BandBuckets(_CorpusTask):
     def requires(self):
         return self.signs()
 
-    def output(self):
-        return luigi.LocalTarget(
-            os.path.join(self.output_dir, STAGES, "bands", f"{self.band:03d}-{self.fingerprint}.npz"), format=luigi.format.Nop
-        )
+    def pairs_path(self) -> str:
+        return os.path.join(self.output_dir, STAGES, "bands", f"{self.band:03d}-{self.fingerprint}.npz")
+
+    def record_path(self) -> str:
+        return os.path.join(self.output_dir, STAGES, "bands", f"{self.band:03d}-{self.fingerprint}.rec")
 
     def run(self):
         import numpy as np
@@ -358,8 +331,9 @@ class BandBuckets(_CorpusTask):
         files = self.sign_files()
         pairs = {kind: corpus.band_candidates_ranged([(f["shard"], f[f"{kind}_bands"], f[f"{kind}_band_rows"]) for f in files],
                                                      self.band) for kind in ("doc", "para")}
-        with self.output().open("w") as f:
+        with atomic_open(self.pairs_path()) as f:
             np.savez(f, doc_pairs=pairs["doc"], para_pairs=pairs["para"])
+        self.seal([self.pairs_path()])
         if self.band == 0:
             _progress(f"bands   band 1: {len(pairs['doc'])} document and {len(pairs['para'])} paragraph candidate pairs, "
                       f"peak RSS {_peak_mb()} MB")
@@ -376,10 +350,12 @@ class NearDuplicates(_CorpusTask):
             "signs": self.signs(),
         }
 
-    def output(self):
-        return luigi.LocalTarget(
-            os.path.join(self.output_dir, STAGES, "dedup", f"decisions-{self.fingerprint}.json"), format=luigi.format.UTF8
-        )
+    def record_path(self) -> str:
+        return os.path.join(self.output_dir, STAGES, "dedup", f"decisions-{self.fingerprint}.rec")
+
+    def decisions_path(self, shard: int) -> str:
+        """Shard ``shard``'s decisions (each EmitShard reads only its own)."""
+        return os.path.join(self.output_dir, STAGES, "dedup", f"decisions-{self.fingerprint}", f"{shard:05d}.json")
 
     def run(self):
         import numpy as np
@@ -392,8 +368,8 @@ class NearDuplicates(_CorpusTask):
         files = {f["shard"]: f for f in self.sign_files()}
 
         def band_pairs(key):
-            for target in self.input()["bands"]:
-                with np.load(target.path) as z:
+            for task in self.requires()["bands"]:
+                with np.load(task.pairs_path()) as z:
                     yield z[key]
 
         uniq = {}
@@ -417,25 +393,37 @@ class NearDuplicates(_CorpusTask):
             sig_paths[k] = {"doc_sig": f["doc_sig"], "para_sig": f["para_sig"]}
         decisions = corpus.decide(shards, uniq["doc_pairs"], uniq["para_pairs"], st, corpus.SignatureFiles(sig_paths))
         # One file per shard, so each EmitShard reads only its own decisions; the stamp last.
-        folder = Path(self.output().path).with_suffix("")
-        for shard, per in decisions.items():
-            write_atomic(folder / f"{shard:05d}.json", json.dumps(per, ensure_ascii=False, sort_keys=True))
+        written = []
+        for shard in range(len(self.shards)):  # every shard gets a file, with decisions or none
+            written.append(self.decisions_path(shard))
+            write_atomic(written[-1], json.dumps(decisions.get(shard, {}), ensure_ascii=False, sort_keys=True))
         n_docs = sum(1 for per in decisions.values() for d in per.values() if "duplicate_of" in d)
         n_paras = sum(len(d.get("paragraphs", [])) for per in decisions.values() for d in per.values())
-        with self.output().open("w") as out:
-            out.write(json.dumps({"shards": len(decisions), "duplicate_documents": n_docs, "paragraphs": n_paras}))
+        self.seal(written, extra={"shards": len(decisions), "duplicate_documents": n_docs, "paragraphs": n_paras})
         _progress(f"dedup   corpus: {n_docs} duplicate documents, {n_paras} repeated paragraphs "
                   f"({st.bands} bands x {st.rows} rows) in {time.perf_counter() - t0:.2f} s, "
                   f"peak RSS {_peak_mb()} MB")
 
 
 class EmitShard(_ShardTask):
-    """Final edits, clean texts under clean/, this shard's manifest and clean.jsonl lines, and
-    its share of the totals and the report (so the corpus step never reads the manifest back)."""
+    """Final edits, clean texts, this shard's manifest and clean.jsonl lines, and its share of
+    the totals and the report (so the corpus step never reads the manifest back).
+
+    Keyed by the corpus-wide dedup fingerprint too: a shard's decisions depend on every
+    shard's documents, so a change anywhere emits every shard again (emit is the cheapest
+    stage). Per-document files go to this task's own folder; the publish links them into the
+    new generation, and the record lists each with its length and hash."""
 
     stage = "emit"
     dedup_fingerprint = luigi.Parameter()
     against = luigi.Parameter(default="", significant=False)
+
+    def key(self) -> str:
+        return f"{self.shard:05d}-{self.fingerprint}-{self.dedup_fingerprint}"
+
+    def files(self) -> dict[str, str]:
+        return {"manifest": self.stage_path(ext="manifest.jsonl"), "clean": self.stage_path(ext="clean.jsonl"),
+                "stats": self.stage_path(ext="stats.json"), "tree": self.stage_path(ext="files")}
 
     def requires(self):
         return {
@@ -447,26 +435,32 @@ class EmitShard(_ShardTask):
             ),
         }
 
-    def output(self):
-        return {
-            "manifest": luigi.LocalTarget(self.stage_path(ext="manifest.jsonl"), format=luigi.format.UTF8),
-            "clean": luigi.LocalTarget(self.stage_path(ext="clean.jsonl"), format=luigi.format.UTF8),
-            "stats": luigi.LocalTarget(self.stage_path(ext="stats.json"), format=luigi.format.Nop),
-        }
-
     def run(self):
         t0 = time.perf_counter()
         c = cleaning()
-        with open(Path(self.input()["dedup"].path).with_suffix("") / f"{self.shard:05d}.json", "rb") as f:
-            decisions = loads(f.read())
-        clean_dir = os.path.join(self.output_dir, "clean")
-        extracted_dir = os.path.join(self.output_dir, "extracted")
+        req = self.requires()
+        with open(req["dedup"].decisions_path(self.shard), "rb") as f:
+            blob = f.read()
+        digest_of_decisions = hashlib.sha256(blob).hexdigest()[:16]
+        out = self.files()
+        base = os.path.dirname(self.record_path())
+        tree = out["tree"]
+        shutil.rmtree(tree, ignore_errors=True)  # what a stopped run of this task left
+        if self._adopt(digest_of_decisions):
+            _progress(f"emit    shard {self.shard + 1}/{self.n_shards}: unchanged, taken over from the last run")
+            return
+        decisions = loads(blob)
+        clean_dir = os.path.join(tree, "clean")
+        extracted_dir = os.path.join(tree, "extracted")
+        os.makedirs(clean_dir)
+        os.makedirs(extracted_dir)
         totals, stats, kept = Totals(), ReportStats(), array.array("Q")
+        entries: dict[str, list] = {}
         n = 0
-        # Streamed to the part files (memory: one document); the clean part and the stats are
-        # renamed into place first, the manifest part last: it is what marks the shard done.
-        with atomic_open(self.output()["manifest"].path) as manifest, atomic_open(self.output()["clean"].path) as cleaned:
-            for doc in read_docs(self.input()["docs"]["docs"].path, raw_from=self.input()["raw"].path):
+        # Streamed to the part files (memory: one document). The record, written last, is
+        # what marks the shard done; until then nothing here is trusted or published.
+        with hashed_open(out["manifest"], entries, base) as manifest, hashed_open(out["clean"], entries, base) as cleaned:
+            for doc in read_docs(req["docs"].files()["docs"], raw_from=req["raw"].files()["docs"]):
                 corpus.apply_decision(doc, decisions.get(doc.id), c.dedup_action)
                 chain.finish_document(doc, repeat_window=0)  # repeats went in SignShard
                 clean = doc.text if doc.status != "rejected" else None
@@ -474,12 +468,16 @@ class EmitShard(_ShardTask):
                 if clean is not None:
                     data = clean.encode("utf-8")  # once, for the file and its digest
                     digest = hashlib.sha256(data).hexdigest()
-                    # Per-document files are written in place: the manifest part, renamed into
-                    # place last, is what marks this shard done; a rerun rewrites them all.
-                    write_in_place(safe_child(clean_dir, doc.id, ".txt"), data)
+                    # In place: this folder is private to this task until its record exists.
+                    path = safe_child(clean_dir, doc.id, ".txt")
+                    write_in_place(path, data)
+                    entries[os.path.relpath(path, base)] = _entry(path, len(data), digest)
                     if doc.info.get("input") == "html" or doc.encoding != "utf-8":  # raw is not the file as is
                         raw_path = f"extracted/{doc.id}.txt"
-                        write_in_place(safe_child(extracted_dir, doc.id, ".txt"), doc.raw.encode("utf-8"))
+                        raw = doc.raw.encode("utf-8")
+                        path = safe_child(extracted_dir, doc.id, ".txt")
+                        write_in_place(path, raw)
+                        entries[os.path.relpath(path, base)] = _entry(path, len(raw), hashlib.sha256(raw).hexdigest())
                     kept.append(id_hash(doc.id))
                 rec = manifest_record(doc, clean, raw_path, digest)
                 manifest.write(dumps_bytes(rec) + b"\n")
@@ -488,103 +486,103 @@ class EmitShard(_ShardTask):
                 totals.add(rec)
                 stats.add(rec)
                 n += 1
-            write_atomic(self.output()["stats"].path, dumps_bytes(
-                {"tally": totals.as_dict(), "report": stats.to_json(), "kept": kept.tolist()}))
+        with hashed_open(out["stats"], entries, base) as f:
+            f.write(dumps_bytes({"tally": totals.as_dict(), "report": stats.to_json(), "kept": kept.tolist()}))
+        self.seal([], entries, extra={"decisions": digest_of_decisions})
         _progress(f"emit    shard {self.shard + 1}/{self.n_shards}: {n} documents in {time.perf_counter() - t0:.2f} s, "
                   f"peak RSS {_peak_mb()} MB")
 
 
-def auto_shard_size(n_inputs: int, smallest: int = 5000, most_shards: int = 64, largest: int = 10_000) -> int:
-    """Documents per shard when none is given. Every task costs a fork, a process exit and
-    Luigi's bookkeeping, and a shard's fixed work (measured: with 200 shards of 1,000 on 200k
-    documents, the scheduling process took 15 % of a core and the run was 30 % slower than with
-    50 shards; on the 19.7k corpus, shards of 5,000 against 2,000 took 6 % less CPU and ran 4 %
-    faster on one worker and 5-10 % on two), so shards are large and large corpora get larger
-    ones, up to what keeps a task's memory small. The price: a changed input reruns its shard."""
-    return max(smallest, min(largest, -(-n_inputs // most_shards)))
+    def _adopt(self, digest_of_decisions: str) -> bool:
+        """Take over an earlier run's emit of this shard when its documents (the shard's
+        fingerprint) and its decisions (their digest) are the same: the output would be the
+        same bytes. Its files are renamed to this task's names (one rename for the folder of
+        per-document files) and verified first; a changed decision means a full emit."""
+        base = os.path.dirname(self.record_path())
+        own = f"{self.shard:05d}-{self.fingerprint}-"
+        for rec_path in sorted(Path(base).glob(f"{own}*.rec")):
+            old_key = rec_path.name[: -len(".rec")]
+            if rec_path.name == os.path.basename(self.record_path()):
+                continue
+            rec = read_record(str(rec_path))
+            if rec is None or rec.get("decisions") != digest_of_decisions or not verify_record(str(rec_path), base):
+                continue
+            new_key = self.key()
+            entries = {}
+            for name, e in rec["files"].items():
+                entries[new_key + name[len(old_key):]] = e
+            os.rename(os.path.join(base, f"{old_key}.files"), os.path.join(base, f"{new_key}.files"))
+            for part in ("manifest.jsonl", "clean.jsonl", "stats.json"):
+                src, dst = os.path.join(base, f"{old_key}.{part}"), os.path.join(base, f"{new_key}.{part}")
+                os.replace(src, dst)
+                st = os.stat(dst)  # a rename moves the ctime: the length and hash were just verified
+                entries[f"{new_key}.{part}"] = [st.st_size, rec["files"][f"{old_key}.{part}"][1], st.st_mtime_ns,
+                                                st.st_ctime_ns, st.st_ino]
+            rec_path.unlink()
+            self.seal([], entries, extra={"decisions": digest_of_decisions})
+            return True
+        return False
 
 
-def write_plan(input_dir: str, output_dir: str, shard_size: int, settings: str, prior: str) -> tuple[str, list[str], int, dict]:
-    """List the inputs into shards and write the run's plan: one file per shard with its inputs
-    (read only by that shard's tasks) and a small index of the shards' fingerprints, named by
-    the run's digest. Returns (plan path, fingerprints, inputs, what the listing passed over).
-
-    The listing streams in id order and each shard's file is written as soon as it is full;
-    the folder is renamed into place once the digest (of every fingerprint) is known.
-    """
-    size = shard_size or auto_shard_size(count_inputs(input_dir))
-    tally: dict[str, Any] = {}
-    stream = iter_inputs(input_dir, tally)
-    plans = os.path.join(output_dir, STAGES, "plan")
-    os.makedirs(plans, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=".listing-", dir=plans)
-    fingerprints, n_inputs = [], 0
-    try:
-        while part := list(itertools.islice(stream, size)):
-            h = hashlib.sha256(settings.encode())
-            for inp in part:
-                h.update(inp.fingerprint().encode("utf-8", "surrogateescape") + b"\n")
-            rows = [[i.id, i.relpath, i.size, i.mtime_ns, i.outside] for i in part]
-            with open(os.path.join(tmp, f"{len(fingerprints):05d}.json"), "w", encoding="utf-8") as f:
-                f.write(json.dumps(rows, ensure_ascii=False))
-            fingerprints.append(h.hexdigest()[:16])
-            n_inputs += len(part)
-        run_fp = hashlib.sha256("".join(fingerprints).encode() + settings.encode() + prior.encode()).hexdigest()[:16]
-        plan_path = os.path.join(plans, f"{run_fp}.json")
-        if not os.path.exists(plan_path):
-            try:
-                os.rename(tmp, os.path.splitext(plan_path)[0])
-            except OSError:  # a process sharing this output dir listed the same inputs first
-                if not os.path.isdir(os.path.splitext(plan_path)[0]):
-                    raise
-            write_atomic(plan_path, json.dumps({"input_dir": input_dir, "output_dir": output_dir,
-                                                "shards": [{"fingerprint": fp} for fp in fingerprints]}))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    passed_over = {"skipped_entries": tally["skipped"], "unreadable_folders": tally["unreadable"],
-                   "unreadable_paths": tally["unreadable_paths"]}
-    return plan_path, fingerprints, n_inputs, passed_over
-
-
-def _in_child(fn, *args, meanwhile=None):
-    """``fn(*args)`` in a forked process, where the platform has fork: the memory it takes
-    (a folder of a million names is hundreds of MB) goes back to the system when it ends,
-    instead of staying in the scheduling process that every task is forked from.
-    ``meanwhile()`` runs here while the child works."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    if "fork" not in multiprocessing.get_all_start_methods():
-        result = fn(*args)
-        if meanwhile:
-            meanwhile()
-        return result
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-        future = pool.submit(fn, *args)
-        if meanwhile:
-            meanwhile()
-        return future.result()
+def _entry(path: str, size: int, digest: str) -> list:
+    st = os.stat(path)
+    if st.st_size != size:
+        raise OSError(f"{path}: wrote {size} bytes, found {st.st_size}")
+    return [size, digest, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
 class CleanAll(luigi.Task):
-    """Clean every document under --input-dir into --output-dir (see README: Outputs)."""
+    """Clean every document under --input-dir into --output-dir (see README: Outputs).
+
+    Constructing it checks the arguments and folders, takes the output folder's lock and
+    lists the inputs, before Luigi schedules anything: a refusal is one sentence and exit 2."""
 
     input_dir = luigi.Parameter(default="seeds", description="folder of raw documents (.txt, .html, ...)")
     output_dir = luigi.Parameter(default="work", description="folder for clean/, clean.jsonl, manifest.jsonl")
     shard_size = luigi.IntParameter(default=0, description="documents per shard task; 0: automatic "
                                     "(5,000, or more so that there are at most 64 shards, up to 10,000)")
     against = luigi.Parameter(default="", description="an earlier run's output dir: deduplicate against its index/")
+    allow_empty = luigi.BoolParameter(default=False, description="let an empty input folder replace earlier outputs")
+    wait_for_lock = luigi.BoolParameter(default=False, significant=False,
+                                        description="wait for another run on the same output folder to end, instead of stopping")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        try:
+            self.prepare()
+        except guard.Refused as e:
+            guard.stop(str(e), e.status)
+        except OSError as e:
+            guard.stop(guard.environment_sentence(e), 1)
+
+    def prepare(self) -> None:
+        """Everything that can refuse the run, in the order a user would want to hear it."""
+        import luigi.configuration
+        import luigi.interface
+
+        central = not luigi.configuration.get_config().getboolean("core", "local_scheduler", False)
+        guard.check_arguments(luigi.interface.core().workers, self.shard_size)
+        guard.check_folders(str(self.input_dir), str(self.output_dir), str(self.against))
+        guard.check_writable(str(self.output_dir))
+        guard.quiet_expected_failures()
+        if not central:  # with luigid, many workers share one output folder by design
+            guard.acquire_lock(str(self.output_dir), wait=self.wait_for_lock)
+            guard.stop_on_signals(str(self.output_dir))
+        _, _, n_inputs, _ = self._plan()
+        manifest = os.path.join(str(self.output_dir), "manifest.jsonl")
+        earlier = os.path.isfile(manifest) and os.path.getsize(manifest) > 0  # this layout's or an older one's
+        if n_inputs == 0 and not self.allow_empty and earlier:
+            raise guard.Refused(f"the input folder {self.input_dir} holds no documents, and the run would empty the "
+                                f"outputs in {self.output_dir}; pass --allow-empty to do that")
 
     def _plan(self):
         if getattr(self, "_plan_cache", None) is None:
-            if self.shard_size < 0:
-                raise ValueError("--shard-size must be 0 (automatic) or a number of documents")
-            if not os.path.isdir(self.input_dir):
-                raise InputError(f"the input folder {self.input_dir} does not exist (in {os.getcwd()}); "
-                                 "give one with --input-dir")
             settings = settings_digest()
-            prior = prior_fingerprint(str(self.against)) if self.against else ""
-            plan_path, fingerprints, n_inputs, passed_over = _in_child(
+            try:
+                prior = prior_fingerprint(str(self.against)) if self.against else ""
+            except FileNotFoundError as e:
+                raise guard.Refused(str(e)) from None
+            plan_path, fingerprints, n_inputs, passed_over = in_child(
                 write_plan, str(self.input_dir), str(self.output_dir), self.shard_size, settings, prior, meanwhile=_warm)
             args = [{"input_dir": str(self.input_dir), "output_dir": str(self.output_dir), "shard": k,
                      "n_shards": len(fingerprints), "fingerprint": fp, "plan": plan_path}
@@ -595,118 +593,34 @@ class CleanAll(luigi.Task):
 
     def requires(self):
         shards, run_fp, _, _ = self._plan()
-        return [EmitShard(**s, dedup_fingerprint=run_fp, against=str(self.against)) for s in shards]
+        # The signatures too: the published index/ links their files, so a damaged one must
+        # be found (Luigi checks no further than a complete task's own output).
+        return {"emit": [EmitShard(**s, dedup_fingerprint=run_fp, against=str(self.against)) for s in shards],
+                "sign": [SignShard(**s) for s in shards]}
 
     def output(self):
         _, run_fp, _, _ = self._plan()
         return luigi.LocalTarget(os.path.join(self.output_dir, STAGES, "runs", f"{run_fp}.json"), format=luigi.format.UTF8)
 
     def complete(self):
-        out = Path(self.output_dir)
-        return self.output().exists() and (out / "manifest.jsonl").exists() and (out / "clean.jsonl").exists()
+        """Done when the published generation is this run's and every file of it is as written."""
+        _, run_fp, _, _ = self._plan()
+        return self.output().exists() and publish.is_published(self.output_dir, run_fp)
 
+    @guard.sentences_for_errors
     def run(self):
         t0 = time.perf_counter()
         shards, run_fp, n_inputs, passed_over = self._plan()
         out = Path(self.output_dir)
-        parts = self.input()
-        concat_files([p["clean"].path for p in parts], out / "clean.jsonl")
-        concat_files([p["manifest"].path for p in parts], out / "manifest.jsonl")
-        dataset.publish([p["clean"].path for p in parts], out / "dataset", cleaning().dataset_format)
-        # The shards' totals, report stats and kept ids, merged in shard order: one small file
-        # per shard, read one at a time; the manifest itself is not read back.
-        totals, report, keep = [], ReportStats(), array.array("Q")
-        for p in parts:
-            with open(p["stats"].path, "rb") as f:
-                st = loads(f.read())
-            totals.append(st["tally"])
-            report.merge(ReportStats.from_json(st["report"]))
-            keep.extend(st["kept"])
-        summary = merge_tallies(totals)
-        import numpy as np
-
-        keep_sorted = np.sort(np.frombuffer(keep, dtype=np.uint64))
-        _remove_stale(out / "clean", keep_sorted)
-        _remove_stale(out / "extracted", keep_sorted)
-        summary.update(passed_over)  # entries that are not documents, and folders that could not be read
-        write_atomic(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-        write_atomic(out / "report.html", build_report(report, out / "clean", summary,
-                                                       run={"input_dir": str(self.input_dir), "settings": settings_digest()}))
-        _write_index(out / INDEX, [SignShard(**s).output() for s in shards])
-        _prune_stages(out / STAGES, {s["fingerprint"] for s in shards} | {run_fp})
+        req = self.requires()
+        summary = merge_run(out, run_fp, [(t.files(), t.record_path()) for t in req["emit"]],
+                            [(t.files(), t.record_path()) for t in req["sign"]], passed_over,
+                            {s["fingerprint"] for s in shards} | {run_fp}, out / STAGES,
+                            dataset_format=cleaning().dataset_format,
+                            report_run={"input_dir": str(self.input_dir), "settings": settings_digest()})
         with self.output().open("w") as f:
             f.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
         _progress(f"merge   corpus: {summary['documents']} documents in {time.perf_counter() - t0:.2f} s, peak RSS {_peak_mb()} MB")
         print(format_summary(summary, self.output_dir), flush=True)
 
 
-def _write_index(folder: Path, sign_outputs: list[dict]) -> None:
-    """This run's signatures and band hashes, for a later run's --against."""
-    import shutil
-
-    folder.mkdir(parents=True, exist_ok=True)
-    wanted = set()
-    for k, out in enumerate(sign_outputs):
-        for key, suffix in (("sigs", ".npz"), *((k, f".{k}.npy") for k in SIDE_ARRAYS)):
-            dest = folder / f"{k:05d}{suffix}"
-            wanted.add(dest.name)
-            tmp = folder / f".{dest.name}.{os.getpid()}.tmp"
-            try:  # a hard link: stage files are replaced by rename, never rewritten in place
-                os.link(out[key].path, tmp)
-                os.replace(tmp, dest)
-            except OSError:  # another file system, or links not allowed: copy
-                tmp.unlink(missing_ok=True)
-                with open(out[key].path, "rb") as src, atomic_open(dest) as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
-    for p in folder.iterdir():
-        if p.name not in wanted:
-            p.unlink()
-
-
-def _remove_stale(folder: Path, keep_sorted) -> None:
-    """Drop clean/extracted files of documents no longer in the input (their ids' hashes are not
-    in ``keep_sorted``), and temporary files a killed writer left (never trusted). One scandir
-    walk, files checked a batch at a time: this folder holds a file per document."""
-    import numpy as np
-
-    if not folder.is_dir():
-        return
-    batch: list[tuple[str, int]] = []
-
-    def check():
-        hashes = np.fromiter((h for _, h in batch), dtype=np.uint64, count=len(batch))
-        at = np.minimum(np.searchsorted(keep_sorted, hashes), max(len(keep_sorted) - 1, 0))
-        kept = keep_sorted[at] == hashes if len(keep_sorted) else np.zeros(len(batch), dtype=bool)
-        for (path, _), k in zip(batch, kept.tolist()):
-            if not k:
-                os.unlink(path)
-        batch.clear()
-
-    stack = [(str(folder), "")]
-    while stack:
-        path, prefix = stack.pop()
-        with os.scandir(path) as it:
-            for e in it:
-                if e.is_dir(follow_symlinks=False):
-                    stack.append((e.path, prefix + e.name + "/"))
-                elif e.name.startswith(".") and e.name.endswith(".tmp"):
-                    os.unlink(e.path)
-                elif e.name.endswith(".txt"):
-                    batch.append((e.path, id_hash(prefix + e.name[: -len(".txt")])))
-                    if len(batch) >= 8192:
-                        check()
-    if batch:
-        check()
-
-
-def _prune_stages(stages: Path, live: set[str]) -> None:
-    """Remove stage files of earlier runs (their fingerprints are no longer live)."""
-    if not stages.is_dir():
-        return
-    for p in stages.rglob("*"):
-        if not p.is_file():
-            continue
-        parts = p.relative_to(stages).parts  # a fingerprint names the file or its folder
-        fps = {part.split(".")[0].split("-")[-1] for part in parts}
-        if not fps & live or "-luigi-tmp-" in p.name:
-            p.unlink()

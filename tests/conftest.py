@@ -23,3 +23,27 @@ def run_cleanall(input_dir, output_dir, *extra, check=True, env=None):
     if check and r.returncode != 0:
         raise AssertionError(f"CleanAll failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
     return r
+
+
+PUBLISHED = ("manifest.jsonl", "clean.jsonl", "dataset", "summary.json", "report.html", "clean", "extracted", "index")
+
+
+def published(out, index=True):
+    """Every published output under ``out`` as {relative path: bytes}, read through the
+    published names as a user would (they are links into the current generation)."""
+    files = {}
+    for name in PUBLISHED:
+        if name == "index" and not index:
+            continue
+        top = os.path.join(out, name)
+        if os.path.isfile(top):
+            with open(top, "rb") as f:
+                files[name] = f.read()
+            continue
+        for folder, dirs, names in os.walk(top):  # os.walk follows the top link, not links below it
+            dirs.sort()
+            for n in sorted(names):
+                p = os.path.join(folder, n)
+                with open(p, "rb") as f:
+                    files[os.path.relpath(p, out)] = f.read()
+    return files

@@ -3,7 +3,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.chain import clean_document
-from pipeline.documents import EditedText, Op, apply_edits, check_invariant
+from pipeline.documents import EditedText, Op, check_invariant
+from pipeline.provenance import raw_from_clean
 from pipeline.readers import read_bytes_document
 
 
@@ -58,12 +59,23 @@ def test_random_operations_keep_the_invariant(raw, data):
         check_invariant(raw, et.edits, expect)
 
 
+# Text a file can hold: no lone surrogates (not encodable as UTF-8) and no control characters
+# but line ends and tabs (the decoder calls such bytes binary). The strategy used to draw
+# both, and about half its examples were rejected at decode and tested nothing; now a
+# rejection other than "empty" or "white space" fails the test.
+file_texts = st.text(alphabet=st.characters(exclude_categories=("Cs", "Cc"), include_characters="\n\r\t"),
+                     min_size=1, max_size=400)
+
+
 @settings(max_examples=200, deadline=None)
-@given(st.text(max_size=400))
+@given(file_texts)
 def test_whole_chain_invariant_on_arbitrary_text(text):
-    doc = clean_document(read_bytes_document("x", text.encode("utf-8", "surrogatepass")))
+    doc = clean_document(read_bytes_document("x", text.encode("utf-8")))
     if doc.status == "rejected":
+        assert not text.strip() or doc.error.startswith("nothing was left"), doc.error
         return
     check_invariant(doc.raw, doc.edits, doc.text)
-    assert apply_edits(doc.raw, doc.edits) == doc.text
-    assert doc.text.endswith("\n") and not doc.text.startswith("\n")
+    # What `pipeline diff` does with a manifest: the raw text, rebuilt from clean and edits.
+    edits = [e.to_json() for e in doc.edits]
+    assert raw_from_clean(edits, doc.text) == doc.raw
+    assert doc.text.endswith("\n") and not doc.text.startswith("\n") and "\n\n\n" not in doc.text

@@ -18,6 +18,8 @@ nearly repeats an earlier one is marked ``duplicate``.
 """
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -42,20 +44,11 @@ class DedupSettings:
     repeat_window: int = 3
 
 
-def sign_documents(docs: Iterable[Document], settings: DedupSettings, hasher: MinHasher) -> dict[str, np.ndarray]:
-    """Signatures and band hashes of one shard's documents and paragraphs, as arrays.
-
-    The whole shard is hashed and signed in one batch (numpy's cost is per call, not per
-    line); nearby repeated lines then go from their documents and from the arrays.
-    """
-    docs = [d for d in docs if d.status != "rejected"]
-    doc_ids = [d.id for d in docs]
-    doc_dates = [str(d.metadata.get("date") or "") for d in docs]
-    doc_sites = [str(d.metadata.get("sitename") or d.metadata.get("hostname") or "") for d in docs]
-    doc_rawlen = [len(d.raw) for d in docs]
-    # Every content line of the shard: its document, its span in the current text, its text.
-    texts, spans, first_line = [], [], [0]
-    edited = []
+def line_table(docs: list[Document], hasher: MinHasher) -> dict[str, Any]:
+    """Every content line of a batch of documents, hashed and signed at once (numpy's cost is
+    per call, not per line): its text, its span in its document's current text, its
+    shingles, syllable count and MinHash signature. Repeats and signatures both read it."""
+    texts, spans, first_line, edited = [], [], [0], []
     for doc in docs:
         et = doc.edited()
         edited.append(et)
@@ -67,19 +60,57 @@ def sign_documents(docs: Iterable[Document], settings: DedupSettings, hasher: Mi
             pos += len(part) + 1
         first_line.append(len(texts))
     flat, lens, syllables = line_shingle_hashes(texts, with_counts=True)
-    offs = np.concatenate(([0], np.cumsum(lens)))
-    line_sig = hasher.signatures_from_flat(flat, lens)  # a line's signature is its own: sign once
+    return {"texts": texts, "spans": spans, "first_line": first_line, "edited": edited, "flat": flat, "lens": lens,
+            "syllables": syllables, "offs": np.concatenate(([0], np.cumsum(lens))),
+            "line_sig": hasher.signatures_from_flat(flat, lens)}  # a line's signature is its own: sign once
+
+
+def drop_nearby_repeats(docs: list[Document], table: dict[str, Any], threshold: float, window: int) -> list[tuple]:
+    """Remove from each document the lines that nearly repeat one of the ``window`` content
+    lines before them (``duplicate`` / ``repeated_line`` edits). Returns, per document, its
+    surviving line rows, their spans in the new text, and its EditedText. The one function
+    for this: the Luigi path (SignShard) and the in-memory chain (``pipeline clean``) call it."""
+    out = []
+    for d, doc in enumerate(docs):
+        lo, hi = table["first_line"][d], table["first_line"][d + 1]
+        et, cur = table["edited"][d], table["spans"][lo:hi]
+        if window and hi > lo:
+            out.append(_drop_repeats(doc, et, table["texts"], cur, table["flat"], table["offs"], table["line_sig"],
+                                     lo, hi, threshold, window))
+        else:
+            out.append((list(range(lo, hi)), cur, et))
+    return out
+
+
+@functools.lru_cache(maxsize=2)
+def _hasher(num_perm: int) -> MinHasher:
+    return MinHasher(num_perm)
+
+
+def remove_nearby_repeats(docs: Iterable[Document], threshold: float = 0.8, window: int = 3, num_perm: int = 128) -> None:
+    """:func:`drop_nearby_repeats` on documents alone (no signatures kept): the chain's step."""
+    docs = [d for d in docs if d.status != "rejected"]
+    if docs and window:
+        drop_nearby_repeats(docs, line_table(docs, _hasher(num_perm)), threshold, window)
+
+
+def sign_documents(docs: Iterable[Document], settings: DedupSettings, hasher: MinHasher) -> dict[str, np.ndarray]:
+    """Signatures and band hashes of one shard's documents and paragraphs, as arrays.
+
+    The whole batch is hashed and signed in one go (:func:`line_table`); nearby repeated lines
+    then go from their documents (:func:`drop_nearby_repeats`) and from the arrays.
+    """
+    docs = [d for d in docs if d.status != "rejected"]
+    doc_ids = [d.id for d in docs]
+    doc_dates = [str(d.metadata.get("date") or "") for d in docs]
+    doc_sites = [str(d.metadata.get("sitename") or d.metadata.get("hostname") or "") for d in docs]
+    doc_rawlen = [len(d.raw) for d in docs]
+    table = line_table(docs, hasher)
+    lens, syllables, line_sig = table["lens"], table["syllables"], table["line_sig"]
+    kept = drop_nearby_repeats(docs, table, settings.repeat_threshold, settings.repeat_window)
 
     para_lines, para_doc, para_cur, para_raw = [], [], [], []
-    for d, doc in enumerate(docs):
-        lo, hi = first_line[d], first_line[d + 1]
-        if lo == hi:
-            continue
-        et = edited[d]
-        cur = spans[lo:hi]
-        alive = list(range(lo, hi))
-        if settings.repeat_window:
-            alive, cur, et = _drop_repeats(doc, et, texts, cur, flat, offs, line_sig, lo, hi, settings)
+    for d, (alive, cur, et) in enumerate(kept):
         to_raw = None
         for k, (start, end) in zip(alive, cur):
             if lens[k] == 0:
@@ -140,7 +171,7 @@ def concat_signed(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return out
 
 
-def _drop_repeats(doc: Document, et, texts, cur, flat, offs, line_sig, lo: int, hi: int, settings: DedupSettings):
+def _drop_repeats(doc: Document, et, texts, cur, flat, offs, line_sig, lo: int, hi: int, threshold: float, window: int):
     """Nearby repeated lines go first (reusing the hashes and signatures just computed); the
     surviving lines' offsets shift by what was removed before them."""
     from .within import find_repeats, repeat_ops
@@ -148,7 +179,7 @@ def _drop_repeats(doc: Document, et, texts, cur, flat, offs, line_sig, lo: int, 
     stripped = [t.strip() for t in texts[lo:hi]]
     # Signatures screen out pairs that cannot reach the threshold: with 128 permutations an
     # estimate 0.3 below the true similarity has odds under 1e-12; the rest get exact Jaccard.
-    floor = settings.repeat_threshold - 0.3
+    floor = threshold - 0.3
     uniq: dict[int, np.ndarray] = {}
 
     def shingles_of(i: int) -> np.ndarray:
@@ -161,7 +192,7 @@ def _drop_repeats(doc: Document, et, texts, cur, flat, offs, line_sig, lo: int, 
             return 0.0
         return jaccard(shingles_of(i), shingles_of(j))
 
-    found = find_repeats(stripped, similarity, settings.repeat_threshold, settings.repeat_window)
+    found = find_repeats(stripped, similarity, threshold, window)
     if not found:
         return list(range(lo, hi)), cur, et
     ops = repeat_ops(doc.id, cur, found, et.text, et.mapper())
@@ -246,12 +277,34 @@ def band_candidates_ranged(sources: list[tuple[int, str, str]], band: int, max_i
     return np.concatenate(out) if out else np.zeros((0, 2), dtype=np.int64)
 
 
-def gid(shard: int, local: np.ndarray | int):
-    return (np.int64(shard) << np.int64(32)) | np.asarray(local, dtype=np.int64)
+# An item (a document or a paragraph) across the corpus is one int64: its shard in the high
+# 32 bits, its row in that shard's arrays in the low 32. These four are the only places that
+# know the layout.
+_ROW_BITS = 32
+_ROW_MASK = (1 << _ROW_BITS) - 1
 
 
-def split_gid(g: int) -> tuple[int, int]:
-    return int(g) >> 32, int(g) & 0xFFFFFFFF
+def gid(shard, local):
+    """The global id of row ``local`` of shard ``shard`` (ints or arrays)."""
+    return (np.asarray(shard, dtype=np.int64) << np.int64(_ROW_BITS)) | np.asarray(local, dtype=np.int64)
+
+
+def shard_of(g):
+    """The shard of a global id: an int for an int, an array for an array."""
+    if isinstance(g, np.ndarray):
+        return g >> np.int64(_ROW_BITS)
+    return int(g) >> _ROW_BITS
+
+
+def row_of(g):
+    """The row of a global id within its shard: an int for an int, an array for an array."""
+    if isinstance(g, np.ndarray):
+        return g & np.int64(_ROW_MASK)
+    return int(g) & _ROW_MASK
+
+
+def split_gid(g):
+    return shard_of(g), row_of(g)
 
 
 PRIOR_SHARD_BASE = 1 << 20  # shards of an earlier run's index (--against) are numbered from here
@@ -277,7 +330,7 @@ class SignatureFiles:
         self.paths = paths  # shard -> {"doc_sig": path, "para_sig": path}
 
     def rows(self, kind: str, gids: np.ndarray) -> np.ndarray:
-        shard, local = gids >> np.int64(32), gids & np.int64(0xFFFFFFFF)
+        shard, local = split_gid(gids)
         out = None
         order = np.argsort(shard, kind="stable")
         bounds = np.flatnonzero(np.diff(shard[order])) + 1
@@ -297,7 +350,7 @@ class SignatureArrays:
         self.shards = shards
 
     def rows(self, kind: str, gids: np.ndarray) -> np.ndarray:
-        shard, local = gids >> np.int64(32), gids & np.int64(0xFFFFFFFF)
+        shard, local = split_gid(gids)
         if not len(gids):
             return np.zeros((0, 0), np.uint32)
         return np.stack([self.shards[int(s)][f"{kind}_sig"][int(i)] for s, i in zip(shard, local)])
@@ -364,12 +417,12 @@ class CompactIds:
             raise ValueError("more than 4 billion items in one corpus step")
 
     def encode(self, gids: np.ndarray) -> np.ndarray:
-        idx = np.searchsorted(self.shards, gids >> np.int64(32))
-        return self.starts[idx] + (gids & np.int64(0xFFFFFFFF))
+        idx = np.searchsorted(self.shards, shard_of(gids))
+        return self.starts[idx] + row_of(gids)
 
     def decode(self, compact: np.ndarray) -> np.ndarray:
         idx = np.searchsorted(self.starts, compact, side="right") - 1
-        return (self.shards[idx] << np.int64(32)) | (compact - self.starts[idx])
+        return gid(self.shards[idx], compact - self.starts[idx])
 
 
 def merge_pairs(bands, ids: CompactIds) -> np.ndarray:
@@ -407,7 +460,7 @@ class _Fields:
         return local if rows is None else np.searchsorted(rows, local)
 
     def get(self, name: str, gids: np.ndarray) -> np.ndarray:
-        shard, local = gids >> np.int64(32), gids & np.int64(0xFFFFFFFF)
+        shard, local = split_gid(gids)
         if not len(gids):
             return np.zeros(0)
         first = self.shards[int(shard[0])][name]
@@ -419,15 +472,53 @@ class _Fields:
         return out
 
     def one(self, name: str, g: int):
-        sh = self.shards[int(g) >> 32]
-        return sh[name][int(self._pos(sh, name, int(g) & 0xFFFFFFFF))]
+        sh = self.shards[shard_of(g)]
+        return sh[name][int(self._pos(sh, name, row_of(g)))]
 
 
 def rows_by_shard(gids) -> dict[int, np.ndarray]:
     """Distinct global ids grouped by shard: {shard: sorted local ids}."""
     gids = np.unique(np.asarray(gids, np.int64).reshape(-1))
-    cuts = np.flatnonzero(np.diff(gids >> np.int64(32))) + 1
-    return {int(g[0] >> 32): g & np.int64(0xFFFFFFFF) for g in np.split(gids, cuts) if len(g)}
+    cuts = np.flatnonzero(np.diff(shard_of(gids))) + 1
+    return {shard_of(g[0]): row_of(g) for g in np.split(gids, cuts) if len(g)}
+
+
+class _Corpus:
+    """What the corpus-wide decisions look items up in: the shards' small arrays, the
+    signature store and the settings, with the few questions every step asks of an item."""
+
+    def __init__(self, shards: dict[int, dict[str, Any]], settings: DedupSettings, store=None):
+        self.shards, self.settings = shards, settings
+        self.store = store or SignatureArrays(shards)
+        self.f = _Fields(shards)
+
+    @staticmethod
+    def is_prior(g: int) -> bool:
+        return shard_of(g) >= PRIOR_SHARD_BASE
+
+    def ref_of(self, g: int, start: int, end: int) -> dict[str, Any]:
+        ref = {"id": str(self.f.one("doc_ids", g)), "start": start, "end": end}
+        run = self.shards[shard_of(g)].get("run")
+        if run is not None:
+            ref["run"] = str(run)  # kept in an earlier run's output (--against)
+        return ref
+
+    def order_key(self, g: int) -> tuple:
+        return _order_key(str(self.f.one("doc_dates", g)), str(self.f.one("doc_ids", g)), self.is_prior(g))
+
+    def doc_matches(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(similarity, near-duplicate?) per pair: close, or one document inside the other."""
+        j = pair_similarity(self.store, "doc", a, b)
+        na, nb = self.f.get("doc_size", a).astype(float), self.f.get("doc_size", b).astype(float)
+        small = np.minimum(na, nb)
+        inter = j * (na + nb) / (1 + j)  # |A ∩ B| from the Jaccard and the set sizes
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inside = (j >= 0.5) & (small > 0) & (inter / np.where(small > 0, small, 1) >= self.settings.containment)
+        return j, (j >= self.settings.threshold) | inside
+
+    def para_doc(self, p: np.ndarray) -> np.ndarray:
+        """The global id of each paragraph's document."""
+        return gid(shard_of(p), self.f.get("para_doc", p))
 
 
 def decide(shards: dict[int, dict[str, Any]], doc_pairs, para_pairs, settings: DedupSettings,
@@ -435,44 +526,34 @@ def decide(shards: dict[int, dict[str, Any]], doc_pairs, para_pairs, settings: D
     """Per shard, per document id: {"duplicate_of", "similarity"} and/or {"paragraphs": [...]}.
 
     ``shards`` holds each shard's small arrays (ids, dates, offsets, flags); signatures come
-    from ``store`` (``SignatureFiles``), or from ``shards`` when it holds them.
+    from ``store`` (``SignatureFiles``), or from ``shards`` when it holds them. Whole
+    documents first (:func:`match_documents`), then the paragraphs of the others
+    (:func:`cluster_paragraphs`).
     """
-    store = store or SignatureArrays(shards)
-    f = _Fields(shards)
+    c = _Corpus(shards, settings, store)
     out: dict[int, dict[str, dict[str, Any]]] = {s: {} for s in shards if s < PRIOR_SHARD_BASE}
+    dup_docs = match_documents(c, doc_pairs, out)
+    cluster_paragraphs(c, para_pairs, dup_docs, out)
+    for per_shard in out.values():
+        for rec in per_shard.values():
+            if "paragraphs" in rec:
+                rec["paragraphs"].sort(key=lambda x: x["start"])
+    return out
 
-    def is_prior(g: int) -> bool:
-        return int(g) >> 32 >= PRIOR_SHARD_BASE
 
-    def ref_of(g: int, start: int, end: int) -> dict[str, Any]:
-        ref = {"id": str(f.one("doc_ids", g)), "start": start, "end": end}
-        run = shards[int(g) >> 32].get("run")
-        if run is not None:
-            ref["run"] = str(run)  # kept in an earlier run's output (--against)
-        return ref
-
-    def order_key(g: int) -> tuple:
-        return _order_key(str(f.one("doc_dates", g)), str(f.one("doc_ids", g)), is_prior(g))
-
-    def doc_matches(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(similarity, near-duplicate?) per pair: close, or one document inside the other."""
-        j = pair_similarity(store, "doc", a, b)
-        na, nb = f.get("doc_size", a).astype(float), f.get("doc_size", b).astype(float)
-        small = np.minimum(na, nb)
-        inter = j * (na + nb) / (1 + j)  # |A ∩ B| from the Jaccard and the set sizes
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inside = (j >= 0.5) & (small > 0) & (inter / np.where(small > 0, small, 1) >= settings.containment)
-        return j, (j >= settings.threshold) | inside
-
-    # 1. whole documents
+def match_documents(c: _Corpus, doc_pairs, out: dict) -> set[int]:
+    """Near-duplicate documents: candidate pairs confirmed, joined into groups; in each group
+    the first (earliest date, then id; an earlier run's first of all) is kept and the others
+    get ``duplicate_of``. Returns the global ids of the duplicates."""
+    f = c.f
     pairs = _unique_pairs(np.asarray(doc_pairs, dtype=np.int64).reshape(-1, 2))
     a, b = pairs[:, 0], pairs[:, 1]
     both = f.get("doc_has_text", a).astype(bool) & f.get("doc_has_text", b).astype(bool) if len(a) else np.zeros(0, bool)
     a, b = a[both], b[both]
-    _, ok = doc_matches(a, b)
+    _, ok = c.doc_matches(a, b)
     members, kept_of = [], []
     for group in components(a[ok], b[ok]):
-        kept = min(group.tolist(), key=order_key)
+        kept = min(group.tolist(), key=c.order_key)
         for g in group.tolist():
             if g != kept:
                 members.append(g)
@@ -480,34 +561,37 @@ def decide(shards: dict[int, dict[str, Any]], doc_pairs, para_pairs, settings: D
     dup_docs: set[int] = set()
     if members:
         m, k = np.asarray(members, np.int64), np.asarray(kept_of, np.int64)
-        sims, ok = doc_matches(m, k)  # joined through a third document only: not close enough
+        sims, ok = c.doc_matches(m, k)  # joined through a third document only: not close enough
         for g, kept, s_, good in zip(m.tolist(), k.tolist(), sims.tolist(), ok.tolist()):
             if not good:
                 continue
             dup_docs.add(g)
-            if is_prior(g):
+            if c.is_prior(g):
                 continue  # an earlier run's documents are not decided again
-            out[g >> 32].setdefault(str(f.one("doc_ids", g)), {}).update({
-                "duplicate_of": ref_of(kept, 0, int(f.one("doc_rawlen", kept))),
+            out[shard_of(g)].setdefault(str(f.one("doc_ids", g)), {}).update({
+                "duplicate_of": c.ref_of(kept, 0, int(f.one("doc_rawlen", kept))),
                 "similarity": round(s_, 4),
             })
+    return dup_docs
 
-    # 2. paragraphs across documents (duplicate documents take no part: they are left out whole)
-    def para_docgid(p: np.ndarray) -> np.ndarray:
-        return ((p >> np.int64(32)) << np.int64(32)) | f.get("para_doc", p).astype(np.int64)
 
+def cluster_paragraphs(c: _Corpus, para_pairs, dup_docs: set[int], out: dict) -> None:
+    """Paragraphs shared across documents (duplicate documents take no part: they are left out
+    whole): in ``boilerplate_min_docs`` documents of one site, template text everywhere;
+    otherwise kept in the first document and removed from the others."""
+    f, settings = c.f, c.settings
     pairs = _unique_pairs(np.asarray(para_pairs, dtype=np.int64).reshape(-1, 2))
     a, b = pairs[:, 0], pairs[:, 1]
     if len(a):
-        da, db = para_docgid(a), para_docgid(b)
+        da, db = c.para_doc(a), c.para_doc(b)
         dups = np.fromiter(dup_docs, np.int64, len(dup_docs))
         keep = (f.get("para_compare", a).astype(bool) & f.get("para_compare", b).astype(bool) & (da != db)
                 & ~np.isin(da, dups) & ~np.isin(db, dups))  # repeats inside one document: the within stage's job
         a, b = a[keep], b[keep]
-    ok = pair_similarity(store, "para", a, b) >= settings.threshold if len(a) else np.zeros(0, bool)
+    ok = pair_similarity(c.store, "para", a, b) >= settings.threshold if len(a) else np.zeros(0, bool)
     later: list[tuple[int, int, int, dict]] = []  # (paragraph, its document, kept paragraph, ref)
     for group in components(a[ok], b[ok]):
-        docs_of = para_docgid(group).tolist()
+        docs_of = c.para_doc(group).tolist()
         by_doc: dict[int, list[int]] = {}
         for p, d in zip(group.tolist(), docs_of):
             by_doc.setdefault(d, []).append(p)
@@ -519,32 +603,27 @@ def decide(shards: dict[int, dict[str, Any]], doc_pairs, para_pairs, settings: D
         boiler_docs = set().union(*(ds for ds in sites.values() if len(ds) >= settings.boilerplate_min_docs)) if sites else set()
         rest = [d for d in by_doc if d not in boiler_docs]
         for d in sorted(boiler_docs):
-            if is_prior(d):
+            if c.is_prior(d):
                 continue
             for p in by_doc[d]:
                 _add_para(out, f, p, d, "repeated_boilerplate", "minhash_template", None, {"documents": len(by_doc)})
         if len(rest) < 2:
             continue
-        kept_doc = min(rest, key=order_key)
+        kept_doc = min(rest, key=c.order_key)
         kept_p = by_doc[kept_doc][0]
         raw = f.one("para_raw", kept_p)
-        ref = ref_of(kept_doc, int(raw[0]), int(raw[1]))
+        ref = c.ref_of(kept_doc, int(raw[0]), int(raw[1]))
         for d in rest:
-            if d == kept_doc or is_prior(d):
+            if d == kept_doc or c.is_prior(d):
                 continue
             for p in by_doc[d]:
                 later.append((p, d, kept_p, ref))
     if later:
-        sims = pair_similarity(store, "para", np.asarray([x[0] for x in later], np.int64),
+        sims = pair_similarity(c.store, "para", np.asarray([x[0] for x in later], np.int64),
                                np.asarray([x[2] for x in later], np.int64))
         for (p, d, _, ref), s_ in zip(later, sims.tolist()):
             if s_ >= settings.threshold:
                 _add_para(out, f, p, d, "duplicate", "minhash_shared_paragraph", ref, {"similarity": round(s_, 4)})
-    for per_shard in out.values():
-        for rec in per_shard.values():
-            if "paragraphs" in rec:
-                rec["paragraphs"].sort(key=lambda x: x["start"])
-    return out
 
 
 def _add_para(out, f: _Fields, p: int, d: int, reason: str, rule: str, ref, extra: dict) -> None:
@@ -552,7 +631,7 @@ def _add_para(out, f: _Fields, p: int, d: int, reason: str, rule: str, ref, extr
     item = {"start": start, "end": end, "reason": reason, "rule": rule, **extra}
     if ref is not None:
         item["duplicate_of"] = ref
-    out[p >> 32].setdefault(str(f.one("doc_ids", d)), {}).setdefault("paragraphs", []).append(item)
+    out[shard_of(p)].setdefault(str(f.one("doc_ids", d)), {}).setdefault("paragraphs", []).append(item)
 
 
 def apply_decision(doc: Document, decision: dict[str, Any] | None, action: str = "remove") -> Document:

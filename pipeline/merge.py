@@ -1,0 +1,97 @@
+"""The final merge: every shard's emit output into one new generation, published at once.
+
+Pure of Luigi: :func:`merge_run` is handed the emit and signature files (the tasks know where
+they are) and returns the summary; see :mod:`pipeline.publish` for how the switch works.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from . import dataset, publish
+from .dedup.index import KEYS, ShardIndex, save_folder
+from .planning import INDEX
+from .provenance import merge_tallies
+from .report import ReportStats, build_report
+from .stagefiles import hashed_open, read_record
+from .writers import loads, write_atomic
+
+
+def merge_run(out: Path, run_fp: str, emits: list[tuple[dict[str, str], str]], signs: list[tuple[dict[str, str], str]],
+              passed_over: dict[str, Any], live: set[str], stages: Path, dataset_format: str = "jsonl",
+              report_run: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the generation of ``run_fp`` from the shards' emit files (``emits``: (files,
+    record path) in shard order) and signature files (``signs``), switch it in, prune stage
+    files of other runs (``live`` fingerprints stay), seal it. Returns the summary."""
+    gen = publish.new_generation(out, run_fp)  # hidden until the switch
+    known: dict[str, tuple[int, str]] = {}  # digests the stage records hold: not computed again
+    for files, record in emits:
+        tree = files["tree"]
+        publish.link_tree(os.path.join(tree, "clean"), gen / "clean")
+        publish.link_tree(os.path.join(tree, "extracted"), gen / "extracted")
+        prefix = os.path.basename(tree) + "/"
+        for name, e in (read_record(record) or {"files": {}})["files"].items():
+            if name.startswith(prefix):
+                known[name[len(prefix):]] = (e[0], e[1])
+    for name, key in (("clean.jsonl", "clean"), ("manifest.jsonl", "manifest")):
+        entries: dict[str, list] = {}
+        with hashed_open(str(gen / name), entries, str(gen)) as dst:
+            for files, _ in emits:
+                with open(files[key], "rb") as src:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+        known[name] = (entries[name][0], entries[name][1])
+    dataset.publish([files["clean"] for files, _ in emits], gen / "dataset", dataset_format)
+    # The shards' totals and report stats, merged in shard order: one small file per shard,
+    # read one at a time; the manifest itself is not read back.
+    totals, report = [], ReportStats()
+    for files, _ in emits:
+        with open(files["stats"], "rb") as f:
+            st = loads(f.read())
+        totals.append(st["tally"])
+        report.merge(ReportStats.from_json(st["report"]))
+    summary = merge_tallies(totals)
+    summary.update(passed_over)  # entries that are not documents, and folders that could not be read
+    write_atomic(gen / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+    write_atomic(gen / "report.html", build_report(report, gen / "clean", summary, run=report_run))
+    save_folder(gen / INDEX, [files for files, _ in signs], _link)
+    for k, (files, record) in enumerate(signs):
+        rec = read_record(record) or {"files": {}}
+        dest = ShardIndex(f"{INDEX}/{k:05d}")
+        for key in KEYS:
+            e = rec["files"].get(os.path.basename(files[key]))
+            if e:
+                known[dest.path(key)] = (e[0], e[1])
+    publish.switch(out, gen)  # one rename: every output changes at once
+    _prune_stages(stages, live)
+    publish.seal(gen, run_fp, known)
+    return summary
+
+
+def _link(src: str, dest: str) -> None:
+    """A hard link (stage files are replaced by rename, never rewritten in place), or a copy
+    on another file system or where links are not allowed."""
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copyfile(src, dest)
+
+
+def _prune_stages(stages: Path, live: set[str]) -> None:
+    """Remove what earlier runs left under ``_stages/`` (each entry's name ends in the
+    fingerprint it belongs to: a shard's or the run's), and temporary files of stopped writers."""
+    if not stages.is_dir():
+        return
+    for sub in stages.iterdir():
+        if not sub.is_dir():
+            continue
+        for p in sub.iterdir():
+            fp = p.name.split(".")[0].split("-")[-1]
+            if fp in live and "-luigi-tmp-" not in p.name:
+                continue
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)

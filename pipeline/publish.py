@@ -1,0 +1,190 @@
+"""Publishing a run's outputs as one generation, switched into place at once.
+
+A run assembles every output (``manifest.jsonl``, ``clean.jsonl``, ``clean/``, ``extracted/``,
+``summary.json``, ``report.html``, ``index/``) in a hidden folder ``.gen-RUN`` beside the old
+ones. The published names are symbolic links through one more link, ``.current``::
+
+    OUT/manifest.jsonl -> .current/manifest.jsonl        OUT/.current -> .gen-RUN
+
+so renaming ``.current`` switches every output at the same instant: a reader sees the old
+generation or the new one, never a mix and never a half-written file, whatever stops the run.
+The old generation is removed after the switch. The per-document files of a generation are
+hard links to the emit stage's files (one write per document, not two).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from .stagefiles import file_entry, read_record, stat_matches, write_record
+
+CURRENT = ".current"
+GEN_PREFIX = ".gen-"
+RECORD = ".record"
+PUBLISHED = ("manifest.jsonl", "clean.jsonl", "dataset", "clean", "extracted", "summary.json", "report.html", "index")
+FOLDERS = ("clean", "extracted", "index")
+
+
+def current_generation(out: str | os.PathLike) -> Path | None:
+    """The published generation's folder, or None (nothing published, or the old layout)."""
+    try:
+        target = os.readlink(os.path.join(out, CURRENT))
+    except OSError:
+        return None
+    if "/" in target or not target.startswith(GEN_PREFIX):
+        return None
+    return Path(out) / target
+
+
+def new_generation(out: str | os.PathLike, run_fp: str) -> Path:
+    """An empty folder for the next generation; unpublished ones a stopped run left are removed."""
+    out = Path(out)
+    current = current_generation(out)
+    remove_generations(out, keep=current)
+    name = f"{GEN_PREFIX}{run_fp}"
+    if current is not None and current.name == name:  # the same run rebuilt (a damaged output)
+        name += "-b"
+    gen = out / name
+    gen.mkdir(parents=True)
+    for folder in FOLDERS:
+        (gen / folder).mkdir()
+    return gen
+
+
+def remove_generations(out: Path, keep: Path | None) -> None:
+    for p in out.iterdir() if out.is_dir() else ():
+        if p.name.startswith(GEN_PREFIX) and (keep is None or p.name != keep.name):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def link_tree(src: str | os.PathLike, dest: str | os.PathLike) -> None:
+    """Every file under ``src`` at the same place under ``dest``, as a hard link (a copy where
+    the file system allows none). Stage files are never rewritten in place, so sharing is safe."""
+    src = os.fspath(src)
+    if not os.path.isdir(src):
+        return
+    dest = os.fspath(dest)
+    made = set()
+    for folder, dirs, files in os.walk(src):
+        rel = os.path.relpath(folder, src)
+        target = dest if rel == "." else os.path.join(dest, rel)
+        if target not in made:
+            os.makedirs(target, exist_ok=True)
+            made.add(target)
+        for name in files:
+            a, b = os.path.join(folder, name), os.path.join(target, name)
+            try:
+                os.link(a, b)
+            except OSError as e:
+                if e.errno not in (18, 1, 38, 95):  # EXDEV, EPERM, ENOSYS, EOPNOTSUPP: copy instead
+                    raise
+                shutil.copyfile(a, b)
+
+
+def switch(out: str | os.PathLike, gen: Path) -> None:
+    """Make ``gen`` the published generation: one rename of ``.current``; then the published
+    names are made links through it (a no-op after the first run), replacing an old layout's
+    real files and folders, and older generations are removed."""
+    out = Path(out)
+    tmp = out / f"{CURRENT}.{os.getpid()}.tmp"
+    tmp.unlink(missing_ok=True)
+    os.symlink(gen.name, tmp)
+    os.replace(tmp, out / CURRENT)
+    _fsync_dir(out)
+    for name in PUBLISHED:
+        path = out / name
+        want = f"{CURRENT}/{name}"
+        try:
+            if os.readlink(path) == want:
+                continue
+        except OSError:
+            pass
+        old = None
+        if path.is_dir() and not path.is_symlink():  # a folder of the old layout: out of the way first
+            old = out / f".old-{name}.{os.getpid()}"
+            os.rename(path, old)
+        link = out / f".{name}.{os.getpid()}.link"
+        link.unlink(missing_ok=True)
+        os.symlink(want, link)
+        os.replace(link, path)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    remove_generations(out, keep=gen)
+    for p in out.iterdir():  # an old layout's folders a stopped switch left
+        if p.name.startswith(".old-"):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def seal(gen: Path, run_fp: str, known: dict[str, tuple[int, str]] | None = None) -> None:
+    """Record every file of the generation with its length and hash (after the switch and the
+    clean-up, so that the times recorded are final): what ``is_published`` checks. ``known``
+    gives (size, sha256) of files whose digest the stage records hold already: those are only
+    stat'ed, not read again."""
+    known = known or {}
+    names, entries = [], {}
+    for folder, _, files in os.walk(gen):
+        rel = os.path.relpath(folder, gen)
+        for n in files:
+            if rel == "." and n == RECORD:
+                continue
+            name = n if rel == "." else f"{rel}/{n}"
+            hit = known.get(name)
+            if hit is not None:
+                st = os.stat(os.path.join(folder, n))
+                if st.st_size == hit[0]:
+                    entries[name] = [st.st_size, hit[1], st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+                    continue
+            names.append(name)
+    write_record(str(gen / RECORD), str(gen), sorted(names), extra={"run": run_fp}, entries=entries)
+
+
+def is_published(out: str | os.PathLike, run_fp: str) -> bool:
+    """Whether ``out`` shows the generation of ``run_fp``, whole: every published name a link
+    through ``.current``, every file of the generation as recorded (deleted, truncated or
+    edited files make it False), and no file beyond them."""
+    gen = current_generation(out)
+    if gen is None:
+        return False
+    rec = read_record(str(gen / RECORD))
+    if rec is None or rec.get("run") != run_fp:
+        return False
+    for name in PUBLISHED:
+        try:
+            if os.readlink(os.path.join(out, name)) != f"{CURRENT}/{name}":
+                return False
+        except OSError:
+            return False
+    # One pass over the folder: every file's stat, and so any file the record does not name.
+    seen: dict[str, os.stat_result] = {}
+    stack = [(str(gen), "")]
+    while stack:
+        path, prefix = stack.pop()
+        with os.scandir(path) as it:
+            for e in it:
+                if e.is_dir(follow_symlinks=False):
+                    stack.append((e.path, prefix + e.name + "/"))
+                else:
+                    seen[prefix + e.name] = e.stat(follow_symlinks=False)
+    seen.pop(RECORD, None)
+    files = rec["files"]
+    if seen.keys() != files.keys():  # a file added, or one gone
+        return False
+    return all(stat_matches(st, os.path.join(gen, name), files[name]) for name, st in seen.items())
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+__all__ = ["CURRENT", "PUBLISHED", "current_generation", "new_generation", "link_tree", "switch", "seal", "is_published",
+           "file_entry"]
