@@ -74,7 +74,7 @@ def _clean_text(output_dir: str, doc_id: str) -> str:
 
 
 def cmd_diff(args) -> int:
-    from .linediff import align, hunks, known_reasons, visible
+    from .linediff import align, hunks, inline, known_reasons, show_inline, visible
 
     if args.reason and args.reason not in (known := known_reasons()):
         raise UserError(f"unknown reason {args.reason!r}; the reasons are: {', '.join(sorted(known))}")
@@ -108,6 +108,10 @@ def cmd_diff(args) -> int:
                 print(" " + show(ln.raw))
                 continue
             tags = ln.tags(args.whitespace) or ln.tags(True)  # text gone under a white-space edit: say so
+            if kind == "changed" and show_inline(ln):  # a long line: its cuts in place, once
+                print(paint("33", "~") + inline(ln, paint, args.whitespace, show=show)
+                      + (paint("2", "    # " + ", ".join(tags)) if tags else ""))
+                continue
             print(paint("31", "-" + show(ln.raw)) + (paint("2", "    # " + ", ".join(tags)) if tags else ""))
             if kind in ("changed", "space") or kind == "blank" and ln.nl_kept:
                 print(paint("32", "+" + show(ln.became)))

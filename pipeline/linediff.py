@@ -33,6 +33,7 @@ def fold(s: str) -> str:
 class RawLine:
     number: int  # 1-based, in the raw text
     raw: str  # without its "\n"
+    start: int = 0  # offset of its first character in the raw text
     became: str = ""  # its clean counterpart, without "\n"; "" when removed
     edits: list[dict] = field(default_factory=list)
     nl_kept: bool = False  # its newline is not inside an edit (a blank line that stays)
@@ -71,7 +72,7 @@ def align(raw: str, edits: list[dict]) -> list[RawLine]:
     """Every raw line with the edits that touch it and the clean text it became."""
     lines, starts, pos = [], [], 0
     for k, part in enumerate(raw.split("\n")):
-        lines.append(RawLine(k + 1, part))
+        lines.append(RawLine(k + 1, part, start=pos))
         starts.append(pos)
         pos += len(part) + 1
     became: list[list[str]] = [[] for _ in lines]
@@ -100,6 +101,42 @@ def align(raw: str, edits: list[dict]) -> list[RawLine]:
     if lines and lines[-1].raw == "" and len(lines) > 1:
         lines.pop()  # the final newline's empty "line"
     return lines
+
+
+INLINE_MIN_CHARS = 300  # a changed line this long shows its cuts inside it, not twice whole
+
+
+def show_inline(ln: RawLine) -> bool:
+    """A long line, or one with in-line cuts (a flattened body): its cuts are shown inside it."""
+    return len(ln.raw) >= INLINE_MIN_CHARS or any(e.get("inline") for e in ln.edits)
+
+
+def inline(ln: RawLine, paint, whitespace: bool = False, context: int = 60, show=visible) -> str:
+    """The raw line once, each cut in place as ``[-text-]{reason}`` (``{+new+}`` when it was
+    replaced), the unchanged text between cuts shortened to ``context`` characters each side."""
+    out, pos, end = [], ln.start, ln.start + len(ln.raw)
+    raw = ln.raw
+
+    def keep(a: int, b: int, first: bool, last: bool) -> None:
+        t = raw[a - ln.start : b - ln.start]
+        if len(t) > 2 * context + 3 and not (first and last):
+            t = (("… " + t[-context:]) if first else (t[:context] + " …") if last
+                 else (t[:context] + " … " + t[-context:]))
+        out.append(show(t))
+
+    cuts = [e for e in ln.edits if whitespace or any(r not in LAYOUT for r in e["reason"].split("+"))]
+    for i, e in enumerate(cuts):
+        a, b = max(e["start"], ln.start), min(e["end"], end)
+        if a > pos:
+            keep(pos, a, first=i == 0, last=False)
+        piece = show(raw[a - ln.start : b - ln.start])
+        rep = e["replacement"].replace("\n", "") if e["start"] >= ln.start else ""
+        out.append(paint("31", f"[-{piece}-]") + (paint("32", f"{{+{show(rep)}+}}") if rep else "")
+                   + paint("2", f"{{{e['reason']}}}"))
+        pos = max(pos, b)
+    if pos < end:
+        keep(pos, end, first=not cuts, last=True)
+    return "".join(out)
 
 
 @dataclass

@@ -163,3 +163,23 @@ def test_a_live_progress_line_on_a_terminal(fixtures, tmp_path):
     assert rc == 0
     assert "\r\x1b[K[pipeline] " in text and "/ 5 documents" in text  # redrawn in place
     assert "repair  shard" not in text  # no per-shard lines on a terminal
+
+
+def test_a_flattened_body_shows_its_cuts_inside_the_line():
+    """A long line is printed once with each cut in place, not as two near-identical lines."""
+    from pipeline.linediff import align, inline, show_inline
+
+    body = ("Người dân đổ về trung tâm thành phố từ sáng sớm để xem lễ diễu hành. " * 6
+            + "Xe hoa đi qua quảng trường chính. Ảnh: Minh Hà " + "Buổi lễ kéo dài đến trưa. " * 6)
+    raw = "Lễ hội mùa xuân\n" + body + "\n"
+    cut = body.index("Xe hoa")
+    end = body.index("Buổi lễ")
+    start = len("Lễ hội mùa xuân\n")
+    edits = [{"start": start + cut, "end": start + end, "text": body[cut:end], "replacement": "",
+              "reason": "caption", "rule": "credit_caption", "inline": True}]
+    line = align(raw, edits)[1]
+    assert line.kind == "changed" and show_inline(line)
+    shown = inline(line, lambda code, s: s)
+    assert "[-Xe hoa đi qua quảng trường chính. Ảnh: Minh Hà -]{caption}" in shown
+    assert len(shown) < len(body)  # the unchanged text is shortened around the cut
+    assert shown.startswith("…") and shown.endswith("…")  # far from the cut: elided
