@@ -203,3 +203,12 @@ def test_the_standfirst_before_a_flattened_body_stays():
     standfirst = path.read_text(encoding="utf-8").split("\n")[1]
     assert standfirst.startswith("Chiều ngày 13-6, TAND tỉnh Đắk Lắk")
     assert standfirst in doc.text
+
+
+def test_a_flattened_body_opening_with_a_link_arrow_is_not_a_link():
+    """'>> BẤM VÀO ĐÂY ...' opens this baomoi body; the whole-line link rule once took all of
+    it (1,455 characters of results tables) as related news."""
+    path = Path(__file__).parent / "fixtures/flat/raw/baomoi__22700253.txt"
+    doc = clean_document(read_bytes_document(path.stem, path.read_bytes()))
+    assert "Nhận xét phổ điểm khối A" in doc.text
+    assert not any(e.reason == "related_news" and e.end - e.start > 300 for e in doc.edits)
