@@ -204,15 +204,39 @@ def cmd_clean(args) -> int:
     from .readers import read_bytes_document
 
     doc_id, data = _read_input(args.file)
-    doc = clean_document(read_bytes_document(doc_id, data, args.file if args.file != "-" else "stdin.txt"))
+    source = args.file if args.file != "-" else "stdin.txt"
+    doc = clean_document(read_bytes_document(doc_id, data, source), line_model=args.line_model)
     if doc.status == "rejected":
         print(f"pipeline: rejected: {doc.error}", file=sys.stderr)
         return 1
     sys.stdout.write(doc.text)
     if args.explain:
+        why = _model_reasons(doc_id, data, source, args.line_model) if any(
+            e.rule == "line_model" for e in doc.edits) else {}
         for e in doc.edits:
-            print(f"# {e.reason} ({e.rule}) [{e.start}:{e.end}] {e.text[:80]!r} -> {e.replacement[:40]!r}", file=sys.stderr)
+            score = f" p={e.extra['score']}" if e.extra and "score" in e.extra else ""
+            print(f"# {e.reason} ({e.rule}{score}) [{e.start}:{e.end}] {e.text[:80]!r} -> {e.replacement[:40]!r}",
+                  file=sys.stderr)
+            for text, feats in why.items():
+                if e.rule == "line_model" and text and text in e.text:
+                    print("#     weighed most: " + ", ".join(f"{n}={v:g} ({c:+.2f})" for n, v, c in feats), file=sys.stderr)
+                    break
     return 0
+
+
+def _model_reasons(doc_id, data, source, line_model):
+    """The features that weighed most in each line model decision (the chain run again up to
+    the rules, on the repaired text the model saw)."""
+    from .boilerplate import line_model_for
+    from .chain import repair_document
+    from .language import detect, pack_for
+    from .readers import read_bytes_document
+    from .rules.engine import analyse, load_pack
+
+    doc = repair_document(read_bytes_document(doc_id, data, source))
+    pack = load_pack(pack_for(detect(doc.text)[0]))  # as clean_document picks it
+    model = line_model_for(pack, line_model)
+    return model.explain(analyse(doc.text, pack), pack) if model is not None else {}
 
 
 def cmd_train(args) -> int:
@@ -277,7 +301,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "on stdout: repair, the rule pack, nearby repeated lines. Nothing is written, and nothing is "
                        "compared with other documents.")
     c.add_argument("file", help="a text or HTML file, or - for standard input")
-    c.add_argument("--explain", action="store_true", help="also print each edit on stderr")
+    c.add_argument("--explain", action="store_true", help="also print each edit on stderr (for the line model's: "
+                   "its probability and the features that weighed most)")
+    c.add_argument("--line-model", help="line model name or .json path instead of the pack's; none: rules alone")
     c.set_defaults(func=cmd_clean)
 
     t = sub.add_parser("train", help="rebuild the line model from labelled documents",

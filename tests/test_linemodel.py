@@ -96,3 +96,15 @@ def test_the_shipped_pack_sets_every_caption_threshold_itself():
     cfg = tomllib.loads((PACK_DIR / "vi.toml").read_text(encoding="utf-8"))
     numeric = [k for k, (kind, _) in PACK_SCHEMA["caption"].items() if kind is not str and kind is not list]
     assert sorted(numeric) == sorted(k for k in cfg["caption"] if k in numeric)
+
+
+def test_explain_names_the_features_that_weighed_most(model, tmp_path, capsys):
+    from pipeline.cli import main
+
+    path = tmp_path / "eager.json"
+    replace(model, threshold=0.0, veto=0.0).save(path)
+    assert main(["clean", str(SEED), "--explain", "--line-model", str(path)]) == 0
+    err = capsys.readouterr().err
+    decisions = [ln for ln in err.splitlines() if "(line_model p=" in ln]
+    assert decisions
+    assert err.count("#     weighed most: ") == len(decisions)

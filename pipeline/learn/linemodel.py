@@ -119,6 +119,19 @@ class LineModel:
         """Per-feature contributions (SHAP values) to each row's log-odds, for ``--explain``."""
         return self._remove.predict(X, pred_contrib=True, num_threads=1)[:, :-1]
 
+    def explain(self, a: Analysis, pack: Pack, top: int = 3) -> dict[str, list[tuple[str, float, float]]]:
+        """For each line the model judged (by its text): the ``top`` features that pushed its
+        probability most, as (name, value, contribution to the log-odds)."""
+        idx, X = self.rows(a, pack)
+        if not idx:
+            return {}
+        contrib = self.contributions(X)
+        out = {}
+        for row, k in enumerate(idx):
+            order = np.argsort(-np.abs(contrib[row]))[:top]
+            out[a.content[k].text] = [(NAMES[j], float(X[row, j]), float(contrib[row, j])) for j in order]
+        return out
+
 
 @functools.lru_cache(maxsize=8)
 def load_line_model(name: str) -> LineModel:
