@@ -73,22 +73,28 @@ PATH_ROOM = 3000  # bytes an id may take, leaving room for the output folder's o
 
 
 def escape_name(name: str) -> str:
-    """A file name as text that JSON and every file system take, reversibly: a name that is
-    not valid UTF-8 (os.listdir hands its bad bytes back as surrogates) gets each bad byte as
-    ``%XX`` and each ``%`` as ``%25``; a valid name is left as it is."""
+    """A file name as text that JSON and every file system take, reversibly: each byte that
+    is not valid UTF-8 (os.listdir hands them back as surrogates) as ``%XX``, and each ``%``
+    as ``%25`` (so ``bad%FF.txt`` and a ``bad`` + byte 0xFF name never share an id)."""
+    if "%" not in name and not _has_surrogate(name):
+        return name
+    out = []
+    for ch in name:
+        if "\udc80" <= ch <= "\udcff":
+            out.append(f"%{ord(ch) - 0xDC00:02X}")
+        elif ch == "%":
+            out.append("%25")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _has_surrogate(name: str) -> bool:
     try:
         name.encode("utf-8")
-        return name
+        return False
     except UnicodeEncodeError:
-        out = []
-        for ch in name:
-            if "\udc80" <= ch <= "\udcff":
-                out.append(f"%{ord(ch) - 0xDC00:02X}")
-            elif ch == "%":
-                out.append("%25")
-            else:
-                out.append(ch)
-        return "".join(out)
+        return True
 
 
 def unescape_name(name: str) -> str:
@@ -106,9 +112,10 @@ def name_problem(doc_id: str, relpath: str, clash: bool) -> tuple[str, str]:
     rules out: bytes that are not UTF-8, an output name too long for the file system, an
     output name that a folder beside it takes."""
     safe = escape_name(doc_id)
-    if safe != doc_id:
+    if _has_surrogate(doc_id):
         return safe, ("the file name is not valid UTF-8 (its bad bytes are shown as %XX in the id); "
                       "rename the file to include it")
+    doc_id = safe
     parts = (doc_id + ".txt").split("/")
     longest = max(len(p.encode("utf-8")) for p in parts)
     if longest > NAME_MAX or len(doc_id.encode("utf-8")) > PATH_ROOM:

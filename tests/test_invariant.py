@@ -452,3 +452,20 @@ def test_a_second_run_can_wait_for_the_first(corpus, tmp_path):
     threading.Timer(1.0, guard.release_lock, [str(out)]).start()  # the first run ends a second later
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
+
+
+def test_a_percent_in_a_name_never_makes_two_inputs_share_an_id(tmp_path):
+    """``bad%FF.txt`` and a name holding the byte 0xFF once got the same id; ``%`` is now
+    escaped too, and the escaping is undone exactly."""
+    import os
+
+    from pipeline.readers import iter_inputs, unescape_name
+
+    (tmp_path / "bad%FF.txt").write_bytes(b"one")
+    with open(os.path.join(os.fsencode(tmp_path), b"bad\xff.txt"), "wb") as f:
+        f.write(b"two")
+    (tmp_path / "50%.txt").write_bytes(b"three")
+    found = list(iter_inputs(tmp_path))
+    ids = [f.id for f in found]
+    assert len(set(ids)) == 3, ids
+    assert {os.fsencode(unescape_name(f.relpath)) for f in found} == {b"bad%FF.txt", b"bad\xff.txt", b"50%.txt"}
