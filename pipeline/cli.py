@@ -201,11 +201,16 @@ def _read_input(name: str) -> tuple[str, bytes]:
 
 def cmd_clean(args) -> int:
     from .chain import clean_document
-    from .readers import read_bytes_document
+    from .readers import looks_like_html, read_bytes_document
 
     doc_id, data = _read_input(args.file)
     source = args.file if args.file != "-" else "stdin.txt"
-    doc = clean_document(read_bytes_document(doc_id, data, source), line_model=args.line_model)
+    if args.file.lower().endswith(".gz"):
+        import gzip
+
+        data = gzip.decompress(data)
+    kind = "html" if looks_like_html(args.file, data) else "text"
+    doc = clean_document(read_bytes_document(doc_id, data, source, kind), line_model=args.line_model)
     if doc.status == "rejected":
         print(f"pipeline: rejected: {doc.error}", file=sys.stderr)
         return 1
@@ -233,7 +238,9 @@ def _model_reasons(doc_id, data, source, line_model):
     from .readers import read_bytes_document
     from .rules.engine import analyse, load_pack
 
-    doc = repair_document(read_bytes_document(doc_id, data, source))
+    from .readers import looks_like_html
+
+    doc = repair_document(read_bytes_document(doc_id, data, source, "html" if looks_like_html(source, data) else "text"))
     pack = load_pack(pack_for(detect(doc.text)[0]))  # as clean_document picks it
     model = line_model_for(pack, line_model)
     return model.explain(analyse(doc.text, pack), pack) if model is not None else {}

@@ -439,17 +439,33 @@ def read_warc(input_dir: str | os.PathLike, inp: InputFile, max_bytes: int = DEF
         yield doc
 
 
-def read_bytes_document(doc_id: str, data: bytes, source: str = "<bytes>") -> Document:
-    """A Document from bytes in memory (tests, one-off use)."""
+def read_bytes_document(doc_id: str, data: bytes, source: str = "<bytes>", kind: str = "text") -> Document:
+    """A Document from bytes in memory (tests, one-off use); ``kind="html"``: a page, through
+    trafilatura as in a run."""
     doc = Document(id=doc_id, source=source)
-    doc.info["input"] = "text"
+    doc.info["input"] = kind
     doc.raw_sha256 = hashlib.sha256(data).hexdigest()
     try:
-        decoded = decode(data)
-        doc.raw, doc.encoding = decoded.text, decoded.encoding
+        if kind == "html":
+            from .html import extract_html
+
+            doc.raw, doc.encoding, meta = extract_html(data)
+            doc.metadata.update(meta)
+        else:
+            decoded = decode(data)
+            doc.raw, doc.encoding = decoded.text, decoded.encoding
     except NotText as e:
         doc.reject(str(e))
     return doc
+
+
+def looks_like_html(name: str, data: bytes) -> bool:
+    """A page by its name (``.html``, ``.htm``, ``.xhtml``), or, unnamed (standard input), by
+    how it opens."""
+    if name not in ("", "-"):
+        return name.lower().removesuffix(".gz").endswith(HTML_SUFFIXES)
+    head = data[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head[:200]
 
 
 __all__ = ["InputFile", "count_inputs", "iter_inputs", "list_inputs", "read_document", "read_documents", "read_warc", "read_bytes_document"]

@@ -183,3 +183,21 @@ def test_a_flattened_body_shows_its_cuts_inside_the_line():
     assert "[-Xe hoa đi qua quảng trường chính. Ảnh: Minh Hà -]{caption}" in shown
     assert len(shown) < len(body)  # the unchanged text is shortened around the cut
     assert shown.startswith("…") and shown.endswith("…")  # far from the cut: elided
+
+
+def test_pipeline_clean_extracts_a_page_from_a_file_and_from_stdin(capsys, monkeypatch):
+    """A page given to ``pipeline clean`` goes through trafilatura as in a run, not printed as
+    markup (found by a newcomer review)."""
+    import io
+    from pathlib import Path
+
+    from pipeline.cli import main
+
+    page = Path(__file__).parent / "fixtures/html/fundus__vnexpress__2025_10_22.html"
+    assert main(["clean", str(page)]) == 0
+    from_file = capsys.readouterr().out
+    assert from_file.startswith("Đau bụng kéo dài, phát hiện ung thư lymphoma ruột non\n")
+    assert "<div" not in from_file and "<html" not in from_file
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(page.read_bytes())))
+    assert main(["clean", "-"]) == 0
+    assert capsys.readouterr().out == from_file
