@@ -277,7 +277,13 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Run CleanAll (the whole cleaning) with the local scheduler; the same as "
                        "`luigi --module pipeline CleanAll`, with the same options. Options left out come from a "
                        "luigi.cfg in the working folder, else the defaults (seeds/ into work/).")
+    import luigi
+
     for name, param in _cleanall_options():
+        if isinstance(param, luigi.BoolParameter):  # a flag, as on luigi's command line
+            r.add_argument(f"--{name}", action="store_const", const=True, default=None,
+                           help=f"{param.description or name} (default: off)")
+            continue
         r.add_argument(f"--{name}", type=param.parse, default=None,
                        help=f"{param.description or name} (default: {param._default if param._default not in (None, '') else 'none'})")
     r.add_argument("--workers", type=int, default=1, help="parallel Luigi workers (default: 1)")

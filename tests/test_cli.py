@@ -201,3 +201,13 @@ def test_pipeline_clean_extracts_a_page_from_a_file_and_from_stdin(capsys, monke
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(page.read_bytes())))
     assert main(["clean", "-"]) == 0
     assert capsys.readouterr().out == from_file
+
+
+def test_pipeline_run_takes_switches_as_flags_like_luigi():
+    """`pipeline run --allow-empty` (what the refusal sentence tells a user to type) is a flag,
+    as on luigi's command line, not an option wanting a value."""
+    from pipeline.cli import build_parser
+
+    args = build_parser().parse_args(["run", "--allow-empty", "--wait-for-lock"])
+    assert args.allow_empty is True and args.wait_for_lock is True
+    assert build_parser().parse_args(["run"]).allow_empty is None  # left to luigi.cfg
