@@ -251,6 +251,9 @@ def cmd_train(args) -> int:
     from .learn.train import build
 
     out = Path(args.out) if args.out else MODEL_DIR / "vi_lines.json"
+    if not Path(args.shared).is_dir():
+        raise UserError(f"--shared {args.shared}: no such folder (it holds the labelled sets gold/, dev/, train/, "
+                        "train-flat/ beside the project; training/ in the repository is used too)")
     try:
         m = build(Path(args.shared), out, args.pack, args.target_precision)
     except FileNotFoundError as e:

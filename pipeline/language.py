@@ -19,6 +19,8 @@ EN_SHARE = 0.15  # English function words, as a share of the prefix's words
 WEAK_PREFIX, WEAK_VI_SHARE, WEAK_VI_LETTERS = 2000, 0.005, 3  # Vietnamese typed without most tone marks
 WEAK_VI_CONFIDENCE = 0.9
 EN_MIN_WORDS = 12
+MIN_WORDS = 5  # fewer words than this, and no gate decided: nothing to tell by
+MIN_CONFIDENCE = 0.5  # py3langid below this is a guess: und
 _VI_ONLY = re.compile("[ơƠưƯăĂđĐ\u1ea0-\u1ef9]")
 _WORD = re.compile(r"[A-Za-z']+")
 # Frequent in English, rare as words of other Latin-script languages (no "a", "in", "on", "die").
@@ -51,8 +53,10 @@ def detect(text: str) -> tuple[str, float]:
     n_vi = len(_VI_ONLY.findall(w))
     if n_vi >= WEAK_VI_LETTERS and n_vi >= WEAK_VI_SHARE * (len(w) - w.count(" ") - w.count("\n")):
         return "vi", WEAK_VI_CONFIDENCE
+    if len(text.split()) < MIN_WORDS:  # two words tell no language (py3langid says 'sr', 'no')
+        return "und", 0.0
     lang, prob = _model().classify(text[:MODEL_PREFIX])
-    if lang == "zxx":  # py3langid's "no linguistic content"
+    if lang == "zxx" or prob < MIN_CONFIDENCE:  # py3langid's "no linguistic content", or a guess
         return "und", round(prob, 4)
     return lang, round(prob, 4)
 

@@ -90,3 +90,12 @@ def test_every_pack_loads(pack):
     from pipeline.rules import load_pack
 
     assert load_pack(pack).lines
+
+
+def test_too_little_text_is_undetermined_not_a_guess():
+    """Two words once came out as Serbian or Norwegian (found by a newcomer review)."""
+    from pipeline.language import detect
+
+    assert detect("a\r\nb")[0] == "und"
+    assert detect("inner file")[0] == "und"
+    assert detect("Der Hund läuft schnell über die Straße und bellt laut dabei")[0] == "de"
