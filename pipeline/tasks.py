@@ -91,6 +91,36 @@ def settings_digest() -> str:
     return h.hexdigest()[:16]
 
 
+def check_settings() -> None:
+    """The ``[cleaning]`` settings, checked before anything runs: a value luigi cannot parse,
+    a rule pack or line model that does not load, an unknown reason or a share outside 0-1 is
+    one sentence naming the setting, not a traceback from inside a task."""
+    from .boilerplate import line_model_for
+    from .language import packs_for
+    from .rules.engine import PackError, load_pack
+
+    try:
+        c = cleaning()
+    except Exception as e:  # luigi's parse errors have no common base class
+        raise guard.Refused(f"a [cleaning] setting cannot be read: {e}") from None
+    try:
+        packs = [load_pack(name) for name in packs_for(c.rule_pack)]
+        for pack in packs:
+            line_model_for(pack, c.line_model or None)
+    except (PackError, ValueError, OSError) as e:
+        model = c.line_model or "the pack's"
+        raise guard.Refused(f"[cleaning] rule_pack = {c.rule_pack}, line_model = {model}: {e}") from None
+    known = {rule.reason for pack in packs for rule in pack.lines + pack.blocks + pack.inline}
+    known |= {"caption", "related_news", "byline", "duplicate", "repeated_boilerplate", "caption_credit"}
+    for reason in (r.strip() for r in c.disabled_reasons.split(",") if r.strip()):
+        if reason not in known:
+            raise guard.Refused(f"[cleaning] disabled_reasons: unknown reason {reason!r}; the reasons are: "
+                                f"{', '.join(sorted(known))}")
+    for key in ("repeat_threshold", "dedup_threshold", "lsh_threshold"):
+        if not 0 < getattr(c, key) <= 1:
+            raise guard.Refused(f"[cleaning] {key} = {getattr(c, key)}: it is a similarity, between 0 and 1")
+
+
 def _warm() -> None:
     """Work every task repeats, done once in the scheduling process: with ``--workers N``
     luigi forks a process per task, and each inherits this instead of redoing it."""
@@ -562,6 +592,7 @@ class CleanAll(luigi.Task):
 
         central = not luigi.configuration.get_config().getboolean("core", "local_scheduler", False)
         guard.check_arguments(luigi.interface.core().workers, self.shard_size)
+        check_settings()
         guard.check_folders(str(self.input_dir), str(self.output_dir), str(self.against))
         guard.check_writable(str(self.output_dir))
         guard.quiet_expected_failures()

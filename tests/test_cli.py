@@ -1,4 +1,5 @@
 """The `pipeline` command: diff and stats as a user runs them."""
+import pytest
 import os
 import pty
 import shutil
@@ -211,3 +212,25 @@ def test_pipeline_run_takes_switches_as_flags_like_luigi():
     args = build_parser().parse_args(["run", "--allow-empty", "--wait-for-lock"])
     assert args.allow_empty is True and args.wait_for_lock is True
     assert build_parser().parse_args(["run"]).allow_empty is None  # left to luigi.cfg
+
+
+@pytest.mark.parametrize("setting, says", [
+    ("rule_pack = nope", "cannot read the rule pack"),
+    ("dedup_threshold = abc", "a [cleaning] setting cannot be read"),
+    ("disabled_reasons = captions", "unknown reason 'captions'"),
+    ("repeat_threshold = 5", "between 0 and 1"),
+])
+def test_a_bad_setting_is_one_sentence_before_anything_runs(tmp_path, setting, says):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cfg = tmp_path / "bad.cfg"
+    cfg.write_text(f"[cleaning]\n{setting}\n")
+    seeds = Path(__file__).parent / "fixtures" / "seeds"
+    env = {**os.environ, "LUIGI_CONFIG_PATH": str(cfg)}
+    r = subprocess.run([sys.executable, "-m", "luigi", "--module", "pipeline", "CleanAll", "--input-dir", str(seeds),
+                        "--output-dir", str(tmp_path / "out")], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert r.returncode == 2
+    assert says in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "out" / "manifest.jsonl").exists()
