@@ -501,13 +501,13 @@ class EmitShard(_ShardTask):
                     # In place: this folder is private to this task until its record exists.
                     path = safe_child(clean_dir, doc.id, ".txt")
                     write_in_place(path, data)
-                    entries[os.path.relpath(path, base)] = _entry(path, len(data), digest)
+                    entries[_under(path, base)] = _entry(path, len(data), digest)
                     if doc.info.get("input") == "html" or doc.encoding != "utf-8":  # raw is not the file as is
                         raw_path = f"extracted/{doc.id}.txt"
                         raw = doc.raw.encode("utf-8")
                         path = safe_child(extracted_dir, doc.id, ".txt")
                         write_in_place(path, raw)
-                        entries[os.path.relpath(path, base)] = _entry(path, len(raw), hashlib.sha256(raw).hexdigest())
+                        entries[_under(path, base)] = _entry(path, len(raw), hashlib.sha256(raw).hexdigest())
                     kept.append(id_hash(doc.id))
                 rec = manifest_record(doc, clean, raw_path, digest)
                 manifest.write(dumps_bytes(rec) + b"\n")
@@ -552,6 +552,13 @@ class EmitShard(_ShardTask):
             self.seal([], entries, extra={"decisions": digest_of_decisions})
             return True
         return False
+
+
+def _under(path: str, base: str) -> str:
+    """``os.path.relpath`` for a path made under ``base`` (a string cut: relpath normalises
+    both paths, 15 µs a file on 19.7k files)."""
+    prefix = base.rstrip(os.sep) + os.sep
+    return path[len(prefix):] if path.startswith(prefix) else os.path.relpath(path, base)
 
 
 def _entry(path: str, size: int, digest: str) -> list:
