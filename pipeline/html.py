@@ -27,6 +27,10 @@ def extract_html(data: bytes) -> tuple[str, str, dict[str, Any]]:
             include_images=False,
             favor_recall=True,
             deduplicate=False,
+            # The date from the page's own metadata (meta tags, JSON-LD, its URL), never a year
+            # guessed from the text or a copyright line: the earliest date picks which of two
+            # duplicates is kept.
+            date_extraction_params={"extensive_search": False, "original_date": True},
         )
     except Exception as e:  # trafilatura/lxml raise many types on broken markup
         raise NotText(f"the HTML page could not be parsed ({type(e).__name__})") from None

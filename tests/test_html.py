@@ -74,3 +74,17 @@ def test_warc_gives_one_document_per_html_response(fixtures, tmp_path):
     assert "Patriot" in (out / "clean" / "crawl" / "00001.txt").read_text(encoding="utf-8")
     assert recs["crawl/00003"]["status"] == "rejected" and "no article text" in recs["crawl/00003"]["error"]
     assert recs["broken"]["status"] == "rejected" and "WARC" in recs["broken"]["error"]
+
+
+def test_a_page_date_comes_from_its_metadata_never_from_its_text():
+    """A copyright year or a period named in the text is no publication date: the earliest
+    date decides which of two duplicate pages is kept (found by a newcomer review)."""
+    from pipeline.html import extract_html
+
+    body = ("<p>Trong giai đoạn 2015-2020, tỉnh đã đầu tư nhiều dự án giao thông quan trọng cho người dân "
+            "địa phương và doanh nghiệp trên địa bàn.</p><p>Các dự án này giúp kết nối vùng, giảm thời gian đi "
+            "lại và thúc đẩy phát triển kinh tế - xã hội của cả khu vực.</p>")
+    page = f"<html><head><title>Tin A</title></head><body><article><h1>Tin A</h1>{body}</article><footer>Bản quyền © 2025</footer></body></html>"
+    assert "date" not in extract_html(page.encode())[2]
+    dated = page.replace("<head>", '<head><meta property="article:published_time" content="2017-06-20T08:00:00+07:00">')
+    assert extract_html(dated.encode())[2]["date"] == "2017-06-20"
