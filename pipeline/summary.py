@@ -8,6 +8,7 @@ from typing import Any
 OUTPUTS = (
     ("report.html", "report (open in a browser)"),
     ("clean/", "clean texts, one per document"),
+    ("extracted/", "the decoded text of HTML, WARC and non-UTF-8 inputs (what the edits' offsets count in)"),
     ("dataset/", "kept documents as compressed shards, for datatrove, HF datasets, duckdb"),
     ("clean.jsonl", "kept documents, one JSON line each"),
     ("manifest.jsonl", "every input with every edit and its reason"),
