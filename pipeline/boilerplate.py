@@ -42,14 +42,14 @@ def strip_documents(docs: Iterable[Document], pack_name: str = "vi",
         packs = [_language_pack(doc, et.text, pack_name) for doc, et in zip(live, edited)]
         plans = _flat_plans(edited, packs)  # flattened bodies: one sentence-model call per pack
         analyses = [analyse(et.text, pack, n, plan) for et, pack, n, plan in zip(edited, packs, counts, plans)]
-        by_pack: dict[str, list] = {}
+        groups: dict[str, list] = {}  # pack name -> its documents' analyses
         for pack, a in zip(packs, analyses):
-            by_pack.setdefault(pack.name, [pack]).append(a)
-        for name, (pack, *group) in by_pack.items():
-            if name not in models:
-                models[name] = line_model_for(pack, line_model)
-            if models[name] is not None:
-                models[name].decide(group, pack)
+            groups.setdefault(pack.name, []).append(a)
+            if pack.name not in models:
+                models[pack.name] = line_model_for(pack, line_model)
+        for pack in {p.name: p for p in packs}.values():
+            if models[pack.name] is not None:
+                models[pack.name].decide(groups[pack.name], pack)
         for doc, et, a in zip(live, edited, analyses):
             found = finish(a, disabled)
             et.apply(Op(c.start, c.end, "", c.reason, c.rule, c.extra) for c in found.cuts)

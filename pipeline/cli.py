@@ -201,14 +201,16 @@ def _read_input(name: str) -> tuple[str, bytes]:
 
 def cmd_clean(args) -> int:
     from .chain import clean_document
-    from .readers import looks_like_html, read_bytes_document
+    from .encoding import NotText
+    from .readers import DEFAULT_MAX_BYTES, gunzip_limited, looks_like_html, read_bytes_document
 
     doc_id, data = _read_input(args.file)
     source = args.file if args.file != "-" else "stdin.txt"
     if args.file.lower().endswith(".gz"):
-        import gzip
-
-        data = gzip.decompress(data)
+        try:
+            data = gunzip_limited(data, DEFAULT_MAX_BYTES)  # as a run unpacks it, with its limit
+        except NotText as e:
+            raise UserError(f"{args.file}: {e}") from None
     kind = "html" if looks_like_html(args.file, data) else "text"
     doc = clean_document(read_bytes_document(doc_id, data, source, kind), line_model=args.line_model)
     if doc.status == "rejected":

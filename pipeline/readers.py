@@ -286,7 +286,7 @@ def _read_limited(path: Path, max_bytes: int) -> bytes:
     return data
 
 
-def _gunzip_limited(data: bytes, max_bytes: int) -> bytes:
+def gunzip_limited(data: bytes, max_bytes: int) -> bytes:
     d = zlib.decompressobj(16 + zlib.MAX_WBITS)
     try:
         out = d.decompress(data, max_bytes + 1)
@@ -316,15 +316,8 @@ def read_document(input_dir: str | os.PathLike, inp: InputFile, max_bytes: int =
         if not data:
             raise NotText("the file is empty")
         if inp.relpath.lower().endswith(".gz"):
-            data = _gunzip_limited(data, max_bytes)
-        if inp.kind == "html":
-            from .html import extract_html
-
-            doc.raw, doc.encoding, meta = extract_html(data)
-            doc.metadata.update(meta)
-        else:
-            decoded = decode(data)
-            doc.raw, doc.encoding = decoded.text, decoded.encoding
+            data = gunzip_limited(data, max_bytes)
+        _decode_into(doc, data, inp.kind)
     except NotText as e:
         doc.reject(str(e))
     except OSError as e:
@@ -446,17 +439,22 @@ def read_bytes_document(doc_id: str, data: bytes, source: str = "<bytes>", kind:
     doc.info["input"] = kind
     doc.raw_sha256 = hashlib.sha256(data).hexdigest()
     try:
-        if kind == "html":
-            from .html import extract_html
-
-            doc.raw, doc.encoding, meta = extract_html(data)
-            doc.metadata.update(meta)
-        else:
-            decoded = decode(data)
-            doc.raw, doc.encoding = decoded.text, decoded.encoding
+        _decode_into(doc, data, kind)
     except NotText as e:
         doc.reject(str(e))
     return doc
+
+
+def _decode_into(doc: Document, data: bytes, kind: str) -> None:
+    """The text of ``data`` into ``doc``: a page through trafilatura, anything else decoded."""
+    if kind == "html":
+        from .html import extract_html
+
+        doc.raw, doc.encoding, meta = extract_html(data)
+        doc.metadata.update(meta)
+    else:
+        decoded = decode(data)
+        doc.raw, doc.encoding = decoded.text, decoded.encoding
 
 
 def looks_like_html(name: str, data: bytes) -> bool:

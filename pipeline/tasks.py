@@ -97,6 +97,7 @@ def check_settings() -> None:
     one sentence naming the setting, not a traceback from inside a task."""
     from .boilerplate import line_model_for
     from .language import packs_for
+    from .linediff import known_reasons
     from .rules.engine import PackError, load_pack
 
     try:
@@ -110,8 +111,7 @@ def check_settings() -> None:
     except (PackError, ValueError, OSError) as e:
         model = c.line_model or "the pack's"
         raise guard.Refused(f"[cleaning] rule_pack = {c.rule_pack}, line_model = {model}: {e}") from None
-    known = {rule.reason for pack in packs for rule in pack.lines + pack.blocks + pack.inline}
-    known |= {"caption", "related_news", "byline", "duplicate", "repeated_boilerplate", "caption_credit"}
+    known = known_reasons() | {r.reason for pack in packs for r in pack.lines + pack.blocks + pack.inline}  # a pack by path too
     for reason in (r.strip() for r in c.disabled_reasons.split(",") if r.strip()):
         if reason not in known:
             raise guard.Refused(f"[cleaning] disabled_reasons: unknown reason {reason!r}; the reasons are: "

@@ -1,4 +1,5 @@
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,16 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES
+
+
+@pytest.fixture
+def corpus35(tmp_path, fixtures):
+    """35 real documents (seeds and dev) in a folder of their own."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for p in sorted((fixtures / "seeds").glob("*.txt")) + sorted((fixtures / "dev" / "raw").glob("*.txt")):
+        shutil.copy(p, src / p.name)
+    return src
 
 
 def run_cleanall(input_dir, output_dir, *extra, check=True, env=None):

@@ -6,7 +6,6 @@ deleted outputs, odd names, interrupted runs, concurrent runs, argument and mach
 """
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,17 +15,7 @@ import pytest
 
 from conftest import ROOT, published, run_cleanall
 
-SHARD = "5"
-
-
-@pytest.fixture
-def corpus(tmp_path, fixtures):
-    """35 real documents (seeds and dev), 7 shards of 5."""
-    src = tmp_path / "in"
-    src.mkdir()
-    for p in sorted((fixtures / "seeds").glob("*.txt")) + sorted((fixtures / "dev" / "raw").glob("*.txt")):
-        shutil.copy(p, src / p.name)
-    return src
+SHARD = "5"  # corpus35 in 7 shards of 5
 
 
 def run(src, out, *extra, check=True):
@@ -61,35 +50,35 @@ def one_sentence(r):
 
 # 1. Corpus-wide decisions are keyed by every shard: a change in one shard reaches the others.
 
-def test_a_copy_whose_original_changes_becomes_a_kept_document_again(corpus, tmp_path):
-    files = sorted(corpus.iterdir())
+def test_a_copy_whose_original_changes_becomes_a_kept_document_again(corpus35, tmp_path):
+    files = sorted(corpus35.iterdir())
     a, b = files[1], files[-2]  # shard 1 and shard 7
     b.write_bytes(a.read_bytes())
     out = tmp_path / "out"
-    run(corpus, out)
+    run(corpus35, out)
     assert manifest(out)[b.stem]["status"] == "duplicate"
     a.write_bytes(files[3].read_bytes()[::-1].decode("utf-8", "ignore").encode())  # a different text
-    run(corpus, out)
+    run(corpus35, out)
     assert manifest(out)[b.stem]["status"] == "ok"
-    assert_as_fresh(corpus, out, tmp_path)
+    assert_as_fresh(corpus35, out, tmp_path)
 
 
-def test_a_document_made_a_copy_after_a_run_is_found(corpus, tmp_path):
-    files = sorted(corpus.iterdir())
+def test_a_document_made_a_copy_after_a_run_is_found(corpus35, tmp_path):
+    files = sorted(corpus35.iterdir())
     out = tmp_path / "out"
-    run(corpus, out)
+    run(corpus35, out)
     files[1].write_bytes(files[-2].read_bytes())  # A becomes a copy of B, in another shard
-    run(corpus, out)
+    run(corpus35, out)
     assert {manifest(out)[f.stem]["status"] for f in (files[1], files[-2])} == {"ok", "duplicate"}
-    assert_as_fresh(corpus, out, tmp_path)
+    assert_as_fresh(corpus35, out, tmp_path)
 
 
 # 2. An input's identity is its content.
 
-def test_a_same_size_edit_with_the_mtime_put_back_is_seen(corpus, tmp_path):
+def test_a_same_size_edit_with_the_mtime_put_back_is_seen(corpus35, tmp_path):
     out = tmp_path / "out"
-    run(corpus, out)
-    victim = sorted(corpus.iterdir())[7]
+    run(corpus35, out)
+    victim = sorted(corpus35.iterdir())[7]
     st = victim.stat()
     data = bytearray(victim.read_bytes())
     at = data.index(b"a")
@@ -97,28 +86,28 @@ def test_a_same_size_edit_with_the_mtime_put_back_is_seen(corpus, tmp_path):
     victim.write_bytes(bytes(data))
     os.utime(victim, ns=(st.st_atime_ns, st.st_mtime_ns))
     assert victim.stat().st_size == st.st_size and victim.stat().st_mtime_ns == st.st_mtime_ns
-    run(corpus, out)
-    assert_as_fresh(corpus, out, tmp_path)
+    run(corpus35, out)
+    assert_as_fresh(corpus35, out, tmp_path)
 
 
 # 3. Folders that would read or overwrite each other are refused.
 
 @pytest.mark.parametrize("where", ["inside", "equal", "holds"])
-def test_output_inside_equal_to_or_holding_the_input_is_refused(corpus, tmp_path, where):
-    before = {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file()}
+def test_output_inside_equal_to_or_holding_the_input_is_refused(corpus35, tmp_path, where):
+    before = {p: p.read_bytes() for p in corpus35.rglob("*") if p.is_file()}
     if where == "holds":
-        src, out = corpus, tmp_path
+        src, out = corpus35, tmp_path
     else:
-        src, out = corpus, corpus / "out" if where == "inside" else corpus
+        src, out = corpus35, corpus35 / "out" if where == "inside" else corpus35
     r = run(src, out, check=False)
     assert r.returncode == 2
     assert "output folder" in one_sentence(r) or "input folder" in one_sentence(r)
-    assert {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file()} == before
+    assert {p: p.read_bytes() for p in corpus35.rglob("*") if p.is_file()} == before
 
 
-def test_an_empty_input_does_not_empty_earlier_outputs_unless_asked(corpus, tmp_path):
+def test_an_empty_input_does_not_empty_earlier_outputs_unless_asked(corpus35, tmp_path):
     out = tmp_path / "out"
-    run(corpus, out)
+    run(corpus35, out)
     before = published(out)
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -161,48 +150,48 @@ DAMAGES = [  # each in a shard of its own where it can be, so one run checks the
 
 
 @pytest.mark.parametrize("trigger", ["another shard changes", "an output is deleted"])
-def test_damaged_or_missing_stage_files_are_rebuilt(corpus, tmp_path, trigger):
+def test_damaged_or_missing_stage_files_are_rebuilt(corpus35, tmp_path, trigger):
     out = tmp_path / "out"
-    run(corpus, out)
+    run(corpus35, out)
     for pattern, how in DAMAGES:
         found = sorted((out / "_stages").glob(pattern))
         assert found, pattern
         _damage(found[0], how)
     if trigger == "another shard changes":
-        victim = sorted(corpus.iterdir())[-1]
+        victim = sorted(corpus35.iterdir())[-1]
         victim.write_bytes(victim.read_bytes() + "\nTheo TTXVN\n".encode())
     else:
         (out / "summary.json").resolve().unlink()
-    run(corpus, out)
-    assert_as_fresh(corpus, out, tmp_path)
+    run(corpus35, out)
+    assert_as_fresh(corpus35, out, tmp_path)
 
 
 # 5. clean/ is part of what "complete" means.
 
-def test_changed_clean_files_are_restored_by_a_rerun(corpus, tmp_path):
+def test_changed_clean_files_are_restored_by_a_rerun(corpus35, tmp_path):
     out = tmp_path / "out"
-    run(corpus, out)
+    run(corpus35, out)
     files = sorted((out / "clean").iterdir())
     files[3].unlink()
     files[10].write_text("something else\n", encoding="utf-8")
     _damage(files[20], "edit")  # same size, mtime put back
     (out / "clean" / "stray.txt").write_text("not from this run\n")
-    run(corpus, out)
-    assert_as_fresh(corpus, out, tmp_path)
+    run(corpus35, out)
+    assert_as_fresh(corpus35, out, tmp_path)
 
 
 # 6. A file's name is a reason to reject that file, never to fail the run.
 
-def test_odd_file_names_become_rejected_rows(corpus, tmp_path):
-    os.close(os.open(os.fsencode(corpus) + b"/bad \xff\xfe name.txt", os.O_WRONLY | os.O_CREAT))
-    with open(os.fsencode(corpus) + b"/bad \xff\xfe name.txt", "wb") as f:
+def test_odd_file_names_become_rejected_rows(corpus35, tmp_path):
+    os.close(os.open(os.fsencode(corpus35) + b"/bad \xff\xfe name.txt", os.O_WRONLY | os.O_CREAT))
+    with open(os.fsencode(corpus35) + b"/bad \xff\xfe name.txt", "wb") as f:
         f.write("Tiêu đề\n\nNội dung bài viết có dấu.\n".encode())
-    (corpus / ("b" * 255)).write_text("Tiêu đề\n\nNội dung.\n", encoding="utf-8")
-    (corpus / "x.html").write_text("<html><body><p>Nội dung bài viết.</p></body></html>", encoding="utf-8")
-    (corpus / "x.txt").mkdir()
-    (corpus / "x.txt" / "y.txt").write_text("Tiêu đề\n\nNội dung bài viết khác.\n", encoding="utf-8")
+    (corpus35 / ("b" * 255)).write_text("Tiêu đề\n\nNội dung.\n", encoding="utf-8")
+    (corpus35 / "x.html").write_text("<html><body><p>Nội dung bài viết.</p></body></html>", encoding="utf-8")
+    (corpus35 / "x.txt").mkdir()
+    (corpus35 / "x.txt" / "y.txt").write_text("Tiêu đề\n\nNội dung bài viết khác.\n", encoding="utf-8")
     out = tmp_path / "out"
-    run(corpus, out)
+    run(corpus35, out)
     recs = manifest(out)  # parses: every line is JSON
     bad = recs["bad %FF%FE name"]
     assert bad["status"] == "rejected" and "UTF-8" in bad["error"]
@@ -213,8 +202,8 @@ def test_odd_file_names_become_rejected_rows(corpus, tmp_path):
     assert recs["x"]["status"] == "rejected" and "clash" in recs["x"]["error"]
     assert recs["x.txt/y"]["status"] == "ok" and (out / "clean" / "x.txt" / "y.txt").exists()
     assert len(recs) == 35 + 4
-    run(corpus, out)  # and a rerun is a no-op that still holds
-    assert_as_fresh(corpus, out, tmp_path)
+    run(corpus35, out)  # and a rerun is a no-op that still holds
+    assert_as_fresh(corpus35, out, tmp_path)
 
 
 # 7. An interrupted run publishes nothing half-done and its task processes stop with it.
@@ -236,40 +225,40 @@ def _wait_for(pattern_dir, pattern, proc, limit=600):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_stops_the_run_and_keeps_the_earlier_outputs(corpus, tmp_path, sig):
+def test_a_signal_stops_the_run_and_keeps_the_earlier_outputs(corpus35, tmp_path, sig):
     out = tmp_path / "out"
-    run(corpus, out)
+    run(corpus35, out)
     before = published(out)
-    for p in sorted(corpus.iterdir())[::3]:  # every shard must run again
+    for p in sorted(corpus35.iterdir())[::3]:  # every shard must run again
         p.write_bytes(p.read_bytes() + "\nTheo TTXVN\n".encode())
-    proc = _popen(corpus, out, "--shard-size", "2", "--workers", "2")
+    proc = _popen(corpus35, out, "--shard-size", "2", "--workers", "2")
     _wait_for(out / "_stages" / "emit", "*.rec", proc)  # some emit task has finished
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode != 0
     assert "stopped by " + sig.name in err and "Traceback" not in err
     assert published(out) == before
-    r = run(corpus, out, check=False)  # the lock is free: no task process outlived the run
+    r = run(corpus35, out, check=False)  # the lock is free: no task process outlived the run
     assert r.returncode == 0, r.stderr
-    assert_as_fresh(corpus, out, tmp_path)
+    assert_as_fresh(corpus35, out, tmp_path)
 
 
-def test_a_killed_run_at_any_stage_resumes_to_a_fresh_runs_outputs(corpus, tmp_path):
+def test_a_killed_run_at_any_stage_resumes_to_a_fresh_runs_outputs(corpus35, tmp_path):
     out = tmp_path / "out"
-    run(corpus, out)
-    for p in sorted(corpus.iterdir())[::4]:
+    run(corpus35, out)
+    for p in sorted(corpus35.iterdir())[::4]:
         p.write_bytes(p.read_bytes() + "\nTheo TTXVN\n".encode())
     for stage in ("sign", "runs"):
-        proc = _popen(corpus, out, "--shard-size", "2", "--workers", "2")
+        proc = _popen(corpus35, out, "--shard-size", "2", "--workers", "2")
         _wait_for(out / "_stages" / stage, "*", proc)
         with contextlib.suppress(ProcessLookupError):
             os.kill(proc.pid, signal.SIGKILL)
         proc.communicate(timeout=120)
         time.sleep(0.5)  # orphaned task processes end on their own (a killed parent cannot stop them)
         _wait_unlocked(out)
-        run(corpus, out)
-        assert_as_fresh(corpus, out, tmp_path)
-        victim = sorted(corpus.iterdir())[1]
+        run(corpus35, out)
+        assert_as_fresh(corpus35, out, tmp_path)
+        victim = sorted(corpus35.iterdir())[1]
         victim.write_bytes(victim.read_bytes() + b"\n.")
 
 
@@ -286,18 +275,18 @@ def _wait_unlocked(out):
 # 8. One run per output folder, whatever the entry point.
 
 @pytest.mark.parametrize("entry", ["luigi", "pipeline run"])
-def test_a_second_run_on_the_same_output_stops_with_a_sentence(corpus, tmp_path, entry):
+def test_a_second_run_on_the_same_output_stops_with_a_sentence(corpus35, tmp_path, entry):
     from pipeline import guard
 
     out = tmp_path / "out"
-    run(corpus, out)
+    run(corpus35, out)
     before = published(out)
     guard.acquire_lock(str(out))
     try:
         if entry == "luigi":
-            r = run(corpus, out, check=False)
+            r = run(corpus35, out, check=False)
         else:
-            r = subprocess.run([sys.executable, "-m", "pipeline", "run", "--input-dir", str(corpus), "--output-dir", str(out)],
+            r = subprocess.run([sys.executable, "-m", "pipeline", "run", "--input-dir", str(corpus35), "--output-dir", str(out)],
                                cwd=ROOT, capture_output=True, text=True)
     finally:
         guard.release_lock(str(out))
@@ -313,14 +302,14 @@ def test_a_second_run_on_the_same_output_stops_with_a_sentence(corpus, tmp_path,
     (["--shard-size", "-1"], "--shard-size"),
     (["--against", "/nonexistent/run"], "--against"),
 ])
-def test_bad_arguments_are_one_sentence_and_exit_2(corpus, tmp_path, args, words):
-    r = run_cleanall(corpus, tmp_path / "out", *args, check=False)
+def test_bad_arguments_are_one_sentence_and_exit_2(corpus35, tmp_path, args, words):
+    r = run_cleanall(corpus35, tmp_path / "out", *args, check=False)
     assert r.returncode == 2 and words in one_sentence(r)
     assert not (tmp_path / "out" / "manifest.jsonl").exists()
 
 
-def test_pipeline_run_checks_its_arguments(corpus, tmp_path):
-    r = subprocess.run([sys.executable, "-m", "pipeline", "run", "--input-dir", str(corpus), "--output-dir",
+def test_pipeline_run_checks_its_arguments(corpus35, tmp_path):
+    r = subprocess.run([sys.executable, "-m", "pipeline", "run", "--input-dir", str(corpus35), "--output-dir",
                         str(tmp_path / "out"), "--workers", "0"], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 2 and "--workers" in one_sentence(r)
 
@@ -337,34 +326,34 @@ def _tmpfs(path, size):
         subprocess.run(["umount", "-l", str(path)], capture_output=True)
 
 
-def test_a_full_disk_fails_in_one_sentence_and_keeps_the_earlier_outputs(corpus, tmp_path):
+def test_a_full_disk_fails_in_one_sentence_and_keeps_the_earlier_outputs(corpus35, tmp_path):
     with _tmpfs(tmp_path / "disk", "8m") as disk:
         out = disk / "out"
-        run(corpus, out)
+        run(corpus35, out)
         before = published(out)
         with open(disk / "filler", "wb") as f:  # leave almost nothing
             with contextlib.suppress(OSError):
                 while True:
                     f.write(b"\0" * 65536)
                     f.flush()
-        for p in sorted(corpus.iterdir()):
+        for p in sorted(corpus35.iterdir()):
             p.write_bytes(p.read_bytes() + "\nTheo TTXVN\n".encode())
-        r = run(corpus, out, check=False)
+        r = run(corpus35, out, check=False)
         assert r.returncode != 0
         assert "no space left" in r.stderr and "Traceback" not in r.stderr
         assert published(out) == before
         (disk / "filler").unlink()
-        run(corpus, out)
-        assert_as_fresh(corpus, out, tmp_path)
+        run(corpus35, out)
+        assert_as_fresh(corpus35, out, tmp_path)
 
 
-def test_a_read_only_output_folder_fails_in_one_sentence(corpus, tmp_path):
+def test_a_read_only_output_folder_fails_in_one_sentence(corpus35, tmp_path):
     with _tmpfs(tmp_path / "disk", "16m") as disk:
         out = disk / "out"
-        run(corpus, out)
+        run(corpus35, out)
         before = published(out)
         subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
-        r = run(corpus, out, check=False)
+        r = run(corpus35, out, check=False)
         assert r.returncode == 1 and "read-only" in one_sentence(r)
         assert published(out) == before
 
@@ -378,16 +367,16 @@ def test_an_input_that_changes_during_the_run_stops_it_in_one_sentence(tmp_path)
         read_document(tmp_path, planned)
 
 
-def test_a_damaged_against_index_is_refused_in_one_sentence(corpus, tmp_path):
+def test_a_damaged_against_index_is_refused_in_one_sentence(corpus35, tmp_path):
     first = tmp_path / "first"
-    run(corpus, first)
+    run(corpus35, first)
     idx = sorted((first / "index").iterdir())[0]
     idx.write_bytes(idx.read_bytes()[:100])
-    r = run(corpus, tmp_path / "second", "--against", str(first), check=False)
+    r = run(corpus35, tmp_path / "second", "--against", str(first), check=False)
     assert r.returncode == 2 and "--against" in one_sentence(r)
 
 
-def test_pipeline_clean_and_the_luigi_run_give_the_same_text(corpus, tmp_path):
+def test_pipeline_clean_and_the_luigi_run_give_the_same_text(corpus35, tmp_path):
     """One function removes nearby repeats on both paths: `pipeline clean` (the in-memory
     chain) and CleanAll give the same text on the labelled documents, except where the run's
     corpus-wide decisions (which one file alone cannot know) changed a document."""
@@ -397,7 +386,7 @@ def test_pipeline_clean_and_the_luigi_run_give_the_same_text(corpus, tmp_path):
     from pipeline.readers import read_bytes_document
 
     out = tmp_path / "out"
-    run(corpus, out)
+    run(corpus35, out)
     compared = 0
     for line in (out / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
         rec = json.loads(line)
@@ -406,13 +395,13 @@ def test_pipeline_clean_and_the_luigi_run_give_the_same_text(corpus, tmp_path):
             for e in rec["edits"])
         if corpus_wide:
             continue
-        doc = clean_document(read_bytes_document(rec["id"], (corpus / rec["source"]).read_bytes()))
+        doc = clean_document(read_bytes_document(rec["id"], (corpus35 / rec["source"]).read_bytes()))
         assert doc.text == (out / "clean" / f"{rec['id']}.txt").read_text(encoding="utf-8"), rec["id"]
         compared += 1
     assert compared >= 30
 
 
-def test_an_output_folder_of_the_old_layout_is_replaced_whole(corpus, tmp_path):
+def test_an_output_folder_of_the_old_layout_is_replaced_whole(corpus35, tmp_path):
     """Real files and folders where the links now go (an earlier version's run): the first
     run replaces them, stray clean/ files included."""
     out = tmp_path / "out"
@@ -424,9 +413,9 @@ def test_an_output_folder_of_the_old_layout_is_replaced_whole(corpus, tmp_path):
     empty.mkdir()
     r = run(empty, out, check=False)  # an empty input over it is refused too
     assert r.returncode == 2 and "--allow-empty" in one_sentence(r)
-    run(corpus, out)
+    run(corpus35, out)
     assert not (out / "clean" / "sub").exists()
-    assert_as_fresh(corpus, out, tmp_path)
+    assert_as_fresh(corpus35, out, tmp_path)
 
 
 def test_an_index_of_another_format_is_refused(tmp_path):
@@ -440,15 +429,15 @@ def test_an_index_of_another_format_is_refused(tmp_path):
         load_folder(tmp_path)
 
 
-def test_a_second_run_can_wait_for_the_first(corpus, tmp_path):
+def test_a_second_run_can_wait_for_the_first(corpus35, tmp_path):
     import threading
 
     from pipeline import guard
 
     out = tmp_path / "out"
-    run(corpus, out)
+    run(corpus35, out)
     guard.acquire_lock(str(out))
-    proc = _popen(corpus, out, "--shard-size", SHARD, "--wait-for-lock")
+    proc = _popen(corpus35, out, "--shard-size", SHARD, "--wait-for-lock")
     threading.Timer(1.0, guard.release_lock, [str(out)]).start()  # the first run ends a second later
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err

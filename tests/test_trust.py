@@ -69,15 +69,6 @@ def test_hostile_inputs_never_stop_the_run(tmp_path, fixtures):
     assert peak_mb < 2048, f"peak RSS {peak_mb:.0f} MB"
 
 
-@pytest.fixture
-def corpus35(tmp_path, fixtures):
-    src = tmp_path / "in"
-    src.mkdir()
-    for p in list((fixtures / "seeds").glob("*.txt")) + list((fixtures / "dev" / "raw").glob("*.txt")):
-        shutil.copy(p, src / p.name)
-    return src
-
-
 def test_killed_run_resumes_to_identical_outputs(corpus35, tmp_path):
     reference = tmp_path / "reference"
     run_cleanall(corpus35, reference, "--shard-size", "2")

@@ -46,16 +46,18 @@ def find_labelled(pairs: list[tuple[Path, Path]]) -> list[LabelledDoc]:
 
 
 def analyse_file(path: Path, pack: Pack) -> Analysis:
-    doc = repair_document(read_bytes_document(path.stem, path.read_bytes(), str(path)))
+    """The rules' verdicts on a file read and repaired as a run reads it; its line numbers
+    are the raw file's (repair never joins or splits lines: checked)."""
+    data = path.read_bytes()
+    doc = repair_document(read_bytes_document(path.stem, data, str(path)))
+    if doc.text.count("\n") != data.count(b"\n"):
+        raise ValueError(f"{path.stem}: repair changed the number of lines")
     return analyse(doc.text, pack)
 
 
 def examples(doc: LabelledDoc, pack: Pack, max_words: int, soft: frozenset[str]):
     """(features, remove labels, reasons, line texts) of the document's candidate lines."""
     a = analyse_file(doc.raw_path, pack)
-    n_raw = doc.raw_path.read_bytes().decode("utf-8", "replace").count("\n") + 1
-    if a.text.count("\n") + 1 != n_raw:
-        raise ValueError(f"{doc.name}: repair changed the number of lines")
     rows = candidates(a, max_words, soft)
     X = document_rows(a, pack, rows)
     y, reasons, texts = [], [], []

@@ -12,7 +12,6 @@ predictions, precision first. ``pipeline train`` rebuilds the file from the labe
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 
 from ..rules.engine import Analysis, Pack
 from .features import NAMES, candidates, document_rows
+from .trees import booster_from_text, read_model_file
 
 FORMAT = "line-model/1"
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
@@ -39,20 +39,12 @@ class LineModel:
     meta: dict
 
     @functools.cached_property
-    def digest(self) -> str:
-        return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
-
-    @functools.cached_property
     def _remove(self):
-        import lightgbm  # deferred: about 0.3 s to import
-
-        return lightgbm.Booster(model_str=self.remove_text)
+        return booster_from_text(self.remove_text)
 
     @functools.cached_property
     def _reason(self):
-        import lightgbm
-
-        return lightgbm.Booster(model_str=self.reason_text)
+        return booster_from_text(self.reason_text)
 
     # --- storage ----------------------------------------------------------------------------
 
@@ -67,12 +59,7 @@ class LineModel:
 
     @classmethod
     def load(cls, path: str | Path) -> "LineModel":
-        try:
-            doc = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as e:
-            raise ValueError(f"{path}: cannot read the line model ({e})") from None
-        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-            raise ValueError(f"{path}: not a {FORMAT} file")
+        doc = read_model_file(path, FORMAT)
         if doc["features"] != list(NAMES):
             raise ValueError(f"{path}: trained on other features than this version computes; "
                              "rebuild it with `pipeline train`")

@@ -18,6 +18,24 @@ import numpy as np
 FORMAT = "lightgbm-model/1"
 
 
+def read_model_file(path: str | Path, fmt: str) -> dict:
+    """A shipped model file's JSON, refused in one sentence when it is not a ``fmt`` file."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ValueError(f"{path}: cannot read the model file ({e})") from None
+    if not isinstance(doc, dict) or doc.get("format") != fmt:
+        raise ValueError(f"{path}: not a {fmt} model file")
+    return doc
+
+
+def booster_from_text(model_text: str):
+    """A LightGBM booster from its text model (lightgbm imported only now: about 0.3 s)."""
+    import lightgbm
+
+    return lightgbm.Booster(model_str=model_text)
+
+
 @dataclass
 class TreeModel:
     model_text: str  # LightGBM's model_to_string()
@@ -45,19 +63,12 @@ class TreeModel:
 
     @classmethod
     def load(cls, path: str | Path) -> "TreeModel":
-        try:
-            doc = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as e:
-            raise ValueError(f"{path}: cannot read the model file ({e})") from None
-        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-            raise ValueError(f"{path}: not a {FORMAT} model file")
+        doc = read_model_file(path, FORMAT)
         return cls(doc["lightgbm"], tuple(doc["feature_names"]), doc.get("meta", {}))
 
     def booster(self):
         if self._booster is None:
-            import lightgbm  # deferred: about 0.3 s to import
-
-            self._booster = lightgbm.Booster(model_str=self.model_text)
+            self._booster = booster_from_text(self.model_text)
         return self._booster
 
     def predict(self, X: np.ndarray) -> np.ndarray:
