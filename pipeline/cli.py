@@ -73,6 +73,11 @@ def _clean_text(output_dir: str, doc_id: str) -> str:
         raise UserError(f"{path} is missing: run the cleaning again into {output_dir}") from None
 
 
+def _shown(doc_id: str) -> str:
+    """An id as one line: a file name may hold a line break or another control character."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in doc_id)
+
+
 def cmd_diff(args) -> int:
     from .linediff import align, hunks, inline, known_reasons, show_inline, visible
 
@@ -80,7 +85,7 @@ def cmd_diff(args) -> int:
         raise UserError(f"unknown reason {args.reason!r}; the reasons are: {', '.join(sorted(known))}")
     rec = _find(args.output_dir, args.name)
     if rec["status"] == "rejected":
-        print(f"{rec['id']}: rejected: {rec['error']}")
+        print(f"{_shown(rec['id'])}: rejected: {rec['error']}")
         return 0
     paint = _color(use_color(args.color, sys.stdout))
     dup = rec.get("duplicate_of") if rec["status"] == "duplicate" else None
@@ -94,11 +99,11 @@ def cmd_diff(args) -> int:
 
     status = f"status {rec['status']}"
     if dup:
-        status = (f"duplicate of {dup['id']}" + (f" in {dup['run']}" if dup.get("run") else "")
+        status = (f"duplicate of {_shown(dup['id'])}" + (f" in {dup['run']}" if dup.get("run") else "")
                   + (f", similarity {rec['similarity']}" if rec.get("similarity") is not None else "")
                   + "; --against-kept diffs the two")
-    print(paint("1", f"--- raw/{rec['id']}  ({rec['source']}, {rec['encoding']})"))
-    print(paint("1", f"+++ clean/{rec['id']}.txt  ({status})"))
+    print(paint("1", f"--- raw/{_shown(rec['id'])}  ({_shown(rec['source'])}, {rec['encoding']})"))
+    print(paint("1", f"+++ clean/{_shown(rec['id'])}.txt  ({status})"))
     found = hunks(align(raw, rec["edits"]), args.context, args.reason, args.whitespace)
     for h in found:
         print(paint("36", f"@@ raw lines {h.lines[0].number}-{h.lines[-1].number} @@"))
@@ -127,8 +132,8 @@ def _diff_against_kept(args, rec, dup, paint) -> int:
     folder = dup.get("run") or args.output_dir
     kept = _clean_text(folder, dup["id"]).split("\n")
     mine = _clean_text(args.output_dir, rec["id"]).split("\n")
-    print(paint("1", f"--- kept/{dup['id']}  ({folder}/clean/{dup['id']}.txt)"))
-    print(paint("1", f"+++ duplicate/{rec['id']}  (similarity {rec.get('similarity')})"))
+    print(paint("1", f"--- kept/{_shown(dup['id'])}  ({folder}/clean/{_shown(dup['id'])}.txt)"))
+    print(paint("1", f"+++ duplicate/{_shown(rec['id'])}  (similarity {rec.get('similarity')})"))
     groups = list(difflib.SequenceMatcher(None, kept, mine, autojunk=False).get_grouped_opcodes(args.context))
     if not groups:
         print("(the two clean texts are identical)")

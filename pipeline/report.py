@@ -212,7 +212,9 @@ class ReportStats:
     def _offer(self, doc_id: str, removed: int, rec: dict[str, Any]) -> None:
         kept = False
         entry = (removed, _Desc(doc_id))
-        if len(self.top) < MAX_DETAILS // 2:
+        if rec["status"] != "ok":
+            pass  # a duplicate goes whole by design: "most removed" is for what the rules cut
+        elif len(self.top) < MAX_DETAILS // 2:
             heapq.heappush(self.top, entry)
             kept = True
         elif self.top[0] < entry:

@@ -234,3 +234,16 @@ def test_a_bad_setting_is_one_sentence_before_anything_runs(tmp_path, setting, s
     assert r.returncode == 2
     assert says in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "out" / "manifest.jsonl").exists()
+
+
+def test_diff_header_stays_one_line_for_a_name_with_a_line_break(fixtures, tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    text = (fixtures / "seeds" / f"{SEED}.txt").read_bytes()
+    (src / "two\nlines.txt").write_bytes(text)
+    out = tmp_path / "out"
+    run_cleanall(src, out)
+    r = pipeline("diff", "two\nlines", "--output-dir", str(out))
+    assert r.returncode == 0, r.stderr
+    head = r.stdout.splitlines()[:2]
+    assert head[0].startswith("--- raw/two\\nlines  (") and head[1].startswith("+++ clean/two\\nlines.txt  (")
