@@ -113,8 +113,9 @@ def name_problem(doc_id: str, relpath: str, clash: bool) -> tuple[str, str]:
     output name that a folder beside it takes."""
     safe = escape_name(doc_id)
     if _has_surrogate(doc_id):
-        return safe, ("the file name is not valid UTF-8 (its bad bytes are shown as %XX in the id); "
-                      "rename the file to include it")
+        where = "file" if _has_surrogate(doc_id.rsplit("/", 1)[-1]) else "folder"
+        return safe, (f"the {where} name is not valid UTF-8 (its bad bytes are shown as %XX in the id); "
+                      f"rename the {where} to include it")
     doc_id = safe
     parts = (doc_id + ".txt").split("/")
     longest = max(len(p.encode("utf-8")) for p in parts)

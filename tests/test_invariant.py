@@ -190,18 +190,23 @@ def test_odd_file_names_become_rejected_rows(corpus35, tmp_path):
     (corpus35 / "x.html").write_text("<html><body><p>Nội dung bài viết.</p></body></html>", encoding="utf-8")
     (corpus35 / "x.txt").mkdir()
     (corpus35 / "x.txt" / "y.txt").write_text("Tiêu đề\n\nNội dung bài viết khác.\n", encoding="utf-8")
+    os.mkdir(os.fsencode(corpus35) + b"/dir \xff")
+    with open(os.fsencode(corpus35) + b"/dir \xff/ok.txt", "wb") as f:
+        f.write("Tiêu đề\n\nNội dung bài viết trong thư mục.\n".encode())
     out = tmp_path / "out"
     run(corpus35, out)
     recs = manifest(out)  # parses: every line is JSON
     bad = recs["bad %FF%FE name"]
-    assert bad["status"] == "rejected" and "UTF-8" in bad["error"]
+    assert bad["status"] == "rejected" and "file name is not valid UTF-8" in bad["error"]
+    in_bad_dir = recs["dir %FF/ok"]
+    assert in_bad_dir["status"] == "rejected" and "folder name is not valid UTF-8" in in_bad_dir["error"]
     from pipeline.readers import unescape_name
 
     assert os.fsencode(unescape_name(bad["id"])) == b"bad \xff\xfe name"  # reversible
     assert recs["b" * 255]["status"] == "rejected" and "too long" in recs["b" * 255]["error"]
     assert recs["x"]["status"] == "rejected" and "clash" in recs["x"]["error"]
     assert recs["x.txt/y"]["status"] == "ok" and (out / "clean" / "x.txt" / "y.txt").exists()
-    assert len(recs) == 35 + 4
+    assert len(recs) == 35 + 5
     run(corpus35, out)  # and a rerun is a no-op that still holds
     assert_as_fresh(corpus35, out, tmp_path)
 
