@@ -131,7 +131,13 @@ class Harness:
         stages = self.out / "_stages"
 
         def entries():
-            return {p for p in stages.rglob("*")} if stages.is_dir() else set()
+            # The run renames and removes folders while this walks them (found by the soak:
+            # a plan's listing folder gone mid-walk); a walk that loses a folder is retried.
+            while True:
+                try:
+                    return {p for p in stages.rglob("*")} if stages.is_dir() else set()
+                except FileNotFoundError:
+                    continue
 
         old = entries()
         proc = subprocess.Popen(self.cmd(self.out, str(workers)), cwd=ROOT, stdout=subprocess.DEVNULL,
