@@ -481,8 +481,7 @@ class EmitShard(_ShardTask):
         with hashed_open(out["manifest"], entries, base) as manifest, hashed_open(out["clean"], entries, base) as cleaned:
             for doc in read_docs(req["docs"].files()["docs"], raw_from=req["raw"].files()["docs"]):
                 corpus.apply_decision(doc, decisions.get(doc.id), c.dedup_action)
-                chain.finish_document(doc, repeat_window=0)  # repeats went in SignShard
-                clean = doc.text if doc.status != "rejected" else None
+                clean = chain.finish_text(doc, repeat_window=0)  # repeats went in SignShard; None: rejected
                 raw_path = digest = None
                 if clean is not None:
                     data = clean.encode("utf-8")  # once, for the file and its digest
