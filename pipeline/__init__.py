@@ -20,11 +20,11 @@ from .shell import install_error_filter, install_luigi_defaults
 install_luigi_defaults()
 install_error_filter()
 
-from .tasks import BandBuckets, CleanAll, EmitShard, NearDuplicates, RepairShard, SignShard, StripShard, cleaning
+from .tasks import CleanAll, EmitShard, NearDuplicates, RepairShard, SignShard, StripShard, cleaning
 from .progress import install as _install_progress
 
 _install_progress(CleanAll)  # a live progress line on a terminal; a sentence when nothing changed
 
 from .api import Cleaned, clean_text  # noqa: E402  (the Python API: see api.py and the README)
 
-__all__ = ["clean_text", "Cleaned", "CleanAll", "RepairShard", "BandBuckets", "StripShard", "SignShard", "NearDuplicates", "EmitShard", "cleaning"]
+__all__ = ["clean_text", "Cleaned", "CleanAll", "RepairShard", "StripShard", "SignShard", "NearDuplicates", "EmitShard", "cleaning"]

@@ -29,14 +29,22 @@ def finish_document(doc: Document, repeat_threshold: float = 0.8, repeat_window:
     """Nearby repeated lines (``repeat_window=0``: done already, by SignShard, with the same
     function), then the final layout; an emptied document is a duplicate when its lines
     repeat other documents, else rejected."""
+    finish_text(doc, repeat_threshold, repeat_window)
+    return doc
+
+
+def finish_text(doc: Document, repeat_threshold: float = 0.8, repeat_window: int = 3) -> str | None:
+    """:func:`finish_document`, returning the document's final text (``doc.text``, without
+    applying the edits once more), or None when it is rejected."""
     if doc.status == "rejected":
-        return doc
+        return None
     if repeat_window:
         remove_nearby_repeats([doc], repeat_threshold, repeat_window)
     et = doc.edited()
     et.apply(layout_ops(et.text))
     doc.update(et)
-    if not et.text.strip():
+    text = et.text
+    if not text.strip():
         sources = [e.extra["duplicate_of"]["id"] for e in doc.edits
                    if e.extra and "duplicate_of" in e.extra and e.extra["duplicate_of"].get("id") != doc.id]
         if sources:  # every line repeats other documents: the document is a duplicate
@@ -45,7 +53,8 @@ def finish_document(doc: Document, repeat_threshold: float = 0.8, repeat_window:
             doc.info["similarity"] = None
         else:
             doc.reject("nothing was left after cleaning: every line was removed as boilerplate")
-    return doc
+            return None
+    return text
 
 
 def clean_document(doc: Document, pack: str = "auto", line_model: str | None = None) -> Document:

@@ -165,6 +165,13 @@ class EditedText:
         for a, b in zip(ops, ops[1:]):
             if b.start < a.end:
                 raise ValueError(f"overlapping operations at {b.start}")
+        if not self.edits:  # the first batch (repair's): current offsets are raw offsets
+            self._apply_to_raw(ops)
+        else:
+            self._apply_general(ops)
+
+    def _apply_general(self, ops: list[Op]) -> None:
+        """``apply`` for sorted, disjoint ``ops``, whatever edits the text holds already."""
         cur_text = self.text
         cur_starts, pieces = self._pieces()
         ops = self._group(ops, cur_text, pieces)
@@ -178,6 +185,22 @@ class EditedText:
         kept = [e for e in self.edits if id(e) not in self._dropped] if self._dropped else self.edits
         self.edits = sorted(kept + self._new, key=lambda e: (e.start, e.end)) if self._new else list(kept)
         del self._old_starts, self._dropped, self._new
+        self._text = None
+
+    def _apply_to_raw(self, ops: list[Op]) -> None:
+        """``apply`` with no earlier edit (sorted, disjoint ops): each op is its own edit, as
+        ``_apply_one`` makes it against the one piece of raw text, without the piece table
+        (the first batch of a document, often one line-end edit per line)."""
+        raw, n = self.raw, len(self.raw)
+        new = []
+        for op in reversed(ops):  # the order _apply_one appends in, for the stable sort below
+            cs, ce = op.start, op.end
+            if not (0 <= cs <= ce <= n):
+                raise ValueError(f"operation {cs}..{ce} outside the text (length {n})")
+            if cs == ce and op.replacement == "":
+                continue
+            new.append(Edit(cs, ce, raw[cs:ce], op.replacement, op.reason, op.rule, dict(op.extra) if op.extra else None))
+        self.edits = sorted(new, key=lambda e: (e.start, e.end))
         self._text = None
 
     @staticmethod

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,25 @@ def merge_run(out: Path, run_fp: str, emits: list[tuple[dict[str, str], str]], s
     record path) in shard order) and signature files (``signs``), switch it in, prune stage
     files of other runs (``live`` fingerprints stay), seal it. Returns the summary."""
     gen = publish.new_generation(out, run_fp)  # hidden until the switch
-    known: dict[str, tuple[int, str]] = {}  # digests the stage records hold: not computed again
+    # The dataset's compression is most of the merge's CPU and the merge runs alone: it goes on
+    # threads of its own (zlib lets go of the GIL) while this thread links, copies and builds
+    # the rest, and is waited for before the switch. Its bytes do not depend on the threads.
+    with ThreadPoolExecutor(1) as background:
+        shards = background.submit(dataset.publish, [files["clean"] for files, _ in emits], gen / "dataset",
+                                   dataset_format)
+        known = _assemble(gen, emits, signs, passed_over, report_run)  # an error here: raised once the thread ends
+        shards.result()
+    summary = known.pop(None)
+    publish.switch(out, gen)  # one rename: every output changes at once
+    _prune_stages(stages, live)
+    publish.seal(gen, run_fp, known)
+    return summary
+
+
+def _assemble(gen: Path, emits, signs, passed_over: dict[str, Any], report_run) -> dict:
+    """Everything of the generation but ``dataset/``: returns the digests the stage records
+    already hold (name -> (size, sha256)), and the summary under the key None."""
+    known: dict = {}  # digests the stage records hold: not computed again
     for files, record in emits:
         tree = files["tree"]
         publish.link_tree(os.path.join(tree, "clean"), gen / "clean")
@@ -43,7 +62,6 @@ def merge_run(out: Path, run_fp: str, emits: list[tuple[dict[str, str], str]], s
                 with open(files[key], "rb") as src:
                     shutil.copyfileobj(src, dst, 1 << 20)
         known[name] = (entries[name][0], entries[name][1])
-    dataset.publish([files["clean"] for files, _ in emits], gen / "dataset", dataset_format)
     # The shards' totals and report stats, merged in shard order: one small file per shard,
     # read one at a time; the manifest itself is not read back.
     totals, report = [], ReportStats()
@@ -64,10 +82,8 @@ def merge_run(out: Path, run_fp: str, emits: list[tuple[dict[str, str], str]], s
             e = rec["files"].get(os.path.basename(files[key]))
             if e:
                 known[dest.path(key)] = (e[0], e[1])
-    publish.switch(out, gen)  # one rename: every output changes at once
-    _prune_stages(stages, live)
-    publish.seal(gen, run_fp, known)
-    return summary
+    known[None] = summary
+    return known
 
 
 def _link(src: str, dest: str) -> None:

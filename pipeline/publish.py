@@ -60,26 +60,28 @@ def remove_generations(out: Path, keep: Path | None) -> None:
 
 def link_tree(src: str | os.PathLike, dest: str | os.PathLike) -> None:
     """Every file under ``src`` at the same place under ``dest``, as a hard link (a copy where
-    the file system allows none). Stage files are never rewritten in place, so sharing is safe."""
+    the file system allows none). Stage files are never rewritten in place, so sharing is safe.
+    Names are joined as strings, one ``scandir`` per folder: this runs once per document."""
     src = os.fspath(src)
     if not os.path.isdir(src):
         return
-    dest = os.fspath(dest)
-    made = set()
-    for folder, dirs, files in os.walk(src):
-        rel = os.path.relpath(folder, src)
-        target = dest if rel == "." else os.path.join(dest, rel)
-        if target not in made:
-            os.makedirs(target, exist_ok=True)
-            made.add(target)
-        for name in files:
-            a, b = os.path.join(folder, name), os.path.join(target, name)
-            try:
-                os.link(a, b)
-            except OSError as e:
-                if e.errno not in (18, 1, 38, 95):  # EXDEV, EPERM, ENOSYS, EOPNOTSUPP: copy instead
-                    raise
-                shutil.copyfile(a, b)
+    stack = [(src, os.fspath(dest))]
+    while stack:
+        folder, target = stack.pop()
+        os.makedirs(target, exist_ok=True)
+        folder_, target_ = folder + os.sep, target + os.sep
+        with os.scandir(folder) as entries:
+            for e in entries:
+                name = e.name
+                if e.is_dir(follow_symlinks=False):
+                    stack.append((folder_ + name, target_ + name))
+                    continue
+                try:
+                    os.link(folder_ + name, target_ + name)
+                except OSError as err:
+                    if err.errno not in (18, 1, 38, 95):  # EXDEV, EPERM, ENOSYS, EOPNOTSUPP: copy instead
+                        raise
+                    shutil.copyfile(folder_ + name, target_ + name)
 
 
 def switch(out: str | os.PathLike, gen: Path) -> None:
@@ -123,19 +125,24 @@ def seal(gen: Path, run_fp: str, known: dict[str, tuple[int, str]] | None = None
     stat'ed, not read again."""
     known = known or {}
     names, entries = [], {}
-    for folder, _, files in os.walk(gen):
-        rel = os.path.relpath(folder, gen)
-        for n in files:
-            if rel == "." and n == RECORD:
-                continue
-            name = n if rel == "." else f"{rel}/{n}"
-            hit = known.get(name)
-            if hit is not None:
-                st = os.stat(os.path.join(folder, n))
-                if st.st_size == hit[0]:
-                    entries[name] = [st.st_size, hit[1], st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+    stack = [(os.fspath(gen), "")]
+    while stack:  # one scandir per folder, one stat per file
+        path, prefix = stack.pop()
+        with os.scandir(path) as it:
+            for e in it:
+                if e.is_dir(follow_symlinks=False):
+                    stack.append((e.path, prefix + e.name + "/"))
                     continue
-            names.append(name)
+                name = prefix + e.name
+                if name == RECORD:
+                    continue
+                hit = known.get(name)
+                if hit is not None:
+                    st = e.stat(follow_symlinks=False)
+                    if st.st_size == hit[0]:
+                        entries[name] = [st.st_size, hit[1], st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+                        continue
+                names.append(name)
     write_record(str(gen / RECORD), str(gen), sorted(names), extra={"run": run_fp}, entries=entries)
 
 

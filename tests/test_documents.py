@@ -59,6 +59,26 @@ def test_random_operations_keep_the_invariant(raw, data):
         check_invariant(raw, et.edits, expect)
 
 
+@settings(max_examples=300, deadline=None)
+@given(raw=texts, data=st.data())
+def test_a_first_batch_makes_the_edits_the_general_path_makes(raw, data):
+    """The first batch of operations (no earlier edit) takes a shortcut: the same edits, in the
+    same order, as the general path; adjacent operations and insertions included."""
+    ops, pos = [], 0
+    for _ in range(data.draw(st.integers(0, 6))):
+        if pos > len(raw):
+            break
+        s = data.draw(st.integers(pos, len(raw)))
+        e = data.draw(st.integers(s, min(len(raw), s + 6)))
+        rep = data.draw(st.sampled_from(["", "", "x", "yz"]))
+        ops.append(Op(s, e, rep, "r", data.draw(st.sampled_from(["t", "u"])), data.draw(st.sampled_from([None, {"k": 1}]))))
+        pos = e + data.draw(st.integers(0, 1))  # adjacent or apart
+    fast, general = EditedText(raw), EditedText(raw)
+    fast.apply(ops)
+    general._apply_general(sorted(ops, key=lambda o: (o.start, o.end)))
+    assert fast.edits == general.edits and fast.text == general.text
+
+
 # Text a file can hold: no lone surrogates (not encodable as UTF-8) and no control characters
 # but line ends and tabs (the decoder calls such bytes binary). The strategy used to draw
 # both, and about half its examples were rejected at decode and tested nothing; now a
