@@ -312,6 +312,7 @@ def plan_line(line: str, fc: FlatConfig, last: bool, whole: bool = True) -> Line
 
 _CREDIT_FIXED = re.compile(r"(?:Ảnh minh (?:họa|hoạ)|Ảnh (?:internet|Internet|tư liệu|chụp màn hình))\.?(?=\s)")
 _CREDIT_HEAD = re.compile(r"(?:Ảnh|Nguồn ảnh|Nguồn|Photo)\s*:\s*(\S+)")  # not Video/Clip: a title follows them
+_CREDIT_OPENINGS = ("Ảnh", "Nguồn", "Photo")  # every match of the two patterns above opens with one
 
 
 def _split_credit_heads(line: str, segs: list[Segment], openers: frozenset[str]) -> list[Segment]:
@@ -320,6 +321,9 @@ def _split_credit_heads(line: str, segs: list[Segment], openers: frozenset[str])
     else after the capitalised name words, before a capital followed by a lower-case word."""
     out = []
     for seg in segs:
+        if not line.startswith(_CREDIT_OPENINGS, seg.start):  # what both patterns open with: most segments
+            out.append(seg)
+            continue
         fixed = _CREDIT_FIXED.match(line, seg.start, seg.end)
         if fixed:  # ``Ảnh minh họa Căn bệnh này ...``
             nxt = fixed.end()
@@ -702,11 +706,11 @@ def cut_lines(content, fc: FlatConfig, plan: DocPlan | None, text: str, make_cut
             # ``inline``: a cut inside a line, not a line removed (the totals and the report count it so)
             cuts.append(make_cut(ln.start + p.start, ln.start + p.end, p.reason, p.rule, {**(p.extra or {}), "inline": True}))
             if not ln.raw[ln.lo : p.start].strip():
-                ln.lo = p.end
+                ln.narrow(lo=p.end)
         mine = [c for c in cuts if ln.start <= c.start and c.end - ln.start <= ln.hi]
         for c in reversed(mine):
             if not ln.raw[c.end - ln.start : ln.hi].strip() and c.start - ln.start >= ln.lo:
-                ln.hi = c.start - ln.start
+                ln.narrow(hi=c.start - ln.start)
     return cuts
 
 
