@@ -109,14 +109,15 @@ _PREFIX = 600  # characters whose words are counted first on a long line
 _LIST_ITEM = re.compile(r"^\(?[\w\d]{1,2}[).]\s")  # characters: past this, a line is body text and its words are only counted
 
 
-def _union(rules) -> re.Pattern:
-    """One alternation of all rules' patterns, each with its own case flag."""
-    if not rules:
+def _union(patterns: list[re.Pattern]) -> re.Pattern:
+    """One alternation of all the patterns, each with its own case flag: it matches (or
+    fullmatches) a text where one of them does, so one call screens out the texts none matches."""
+    if not patterns:
         return re.compile(r"(?!)")
     parts = []
-    for r in rules:
-        body = re.sub(r"\(\?P<\w+>", "(?:", r.pattern.pattern)  # group names could clash
-        parts.append(f"(?i:{body})" if r.pattern.flags & re.IGNORECASE else f"(?:{body})")
+    for p in patterns:
+        body = re.sub(r"\(\?P<\w+>", "(?:", p.pattern)  # group names could clash
+        parts.append(f"(?i:{body})" if p.flags & re.IGNORECASE else f"(?:{body})")
     return re.compile("|".join(parts))
 
 
@@ -211,7 +212,7 @@ def load_pack(name: str = "vi") -> Pack:
         long_words=p["long_paragraph_words"],
         heading_max_words=p["heading_max_words"],
         lines=lines,
-        any_line=_union([r for r in lines if not r.requires]),
+        any_line=_union([r.pattern for r in lines if not r.requires]),
         blocks=blocks,
         inline=tuple(
             InlineRule(r["id"], r["reason"], r["where"], comp(r["pattern"], r.get("ignore_case", False), r["id"]),
@@ -431,7 +432,7 @@ def finish(a: Analysis, disabled: frozenset[str] = frozenset()) -> Findings:
 
 def _holds(s: str, literals: tuple[str, ...]) -> bool:
     """``s`` holds one of ``literals`` (a rule's ``requires``; most list one)."""
-    return literals[0] in s if len(literals) == 1 else any(lit in s for lit in literals)
+    return literals[0] in s if len(literals) == 1 else any(map(s.__contains__, literals))
 
 
 def _inline_cuts(content: list[Line], pack: Pack, text: str, found: Findings) -> None:
@@ -444,10 +445,10 @@ def _inline_cuts(content: list[Line], pack: Pack, text: str, found: Findings) ->
         if req and not _holds(text, req):
             continue  # no line can pass the prefilter: one search of the document, not of each line
         targets = {"doc_start": [first], "lead": lead}.get(rule.where, content)
+        if req:  # the whole lines first (no slice): a literal absent from one is absent from its segment
+            targets = [ln for ln in targets if req[0] in ln.raw] if len(req) == 1 else \
+                [ln for ln in targets if _holds(ln.raw, req)]
         for ln in targets:
-            # The whole line first (no slice): a literal absent from it is absent from the segment.
-            if req and not _holds(ln.raw, req):
-                continue
             seg = ln.raw[ln.lo : ln.hi]
             if req and len(seg) < len(ln.raw) and not _holds(seg, req):
                 continue
@@ -478,7 +479,7 @@ def _title(content: list[Line], pack: Pack) -> Line | None:
     """The first line, when it reads as a headline (short, no full stop)."""
     first = content[0]
     t = first.text
-    n = len(words(t))
+    n = first.words  # exact up to word_cap (above 45): past it, above 40 as the full count is
     if not t or n > 40:
         return None
     if t.endswith(".") and not t.endswith("...") and n > 15:
@@ -533,7 +534,8 @@ def _line_rules(body: list[Line], pack: Pack, text: str) -> None:
         if ln.reason:
             continue
         t = ln.text
-        gated = [r for r in with_requires if _holds(t, r.requires)] if with_requires else ()
+        gated = [r for r in with_requires if (r.max_words is None or ln.words <= r.max_words)
+                 and _holds(t, r.requires)] if with_requires else ()
         if pack.any_line.fullmatch(t):
             rules = [r for r in pack.lines if not r.requires or r in gated] if with_requires else pack.lines
         elif gated:
@@ -559,6 +561,8 @@ def _link_lists(body: list[Line], pack: Pack) -> None:
         indented = ln.raw[:2] in ("  ", "\t") or ln.raw[:1] == "\t"
         if k > 0 and indented and 3 <= ln.words <= 25 and not _ends_sentence(t, pack):
             ln.reason, ln.rule = "related_news", "indented_links"
+            continue
+        if " / " not in t:
             continue
         parts = [p.strip() for p in t.split(" / ")]
         if len(parts) >= 2 and all(4 <= len(words(p)) <= 25 and not _ends_sentence(p, pack) for p in parts):
@@ -605,9 +609,9 @@ def _captions(body: list[Line], pack: Pack, title: Line | None) -> None:
         else _no_stop_caption_like(ln, pack, cap, repeats_title=True) and _repeats_title(ln, title)
         for ln in free
     ]
-    position = {id(ln): i for i, ln in enumerate(body)}
-    total = sum(len(ln.raw) for ln in body) or 1
-    for run in _runs(free, cand):
+    no_stop_runs = _runs(free, cand)  # most documents have none: the sum only then
+    total = (sum(len(ln.raw) for ln in body) or 1) if no_stop_runs else 1
+    for run in no_stop_runs:
         before = run[0] - 1
         after = run[-1] + 1
         if after < len(free):
@@ -618,7 +622,7 @@ def _captions(body: list[Line], pack: Pack, title: Line | None) -> None:
                 # 15 such lines the rule took were standfirsts)
                 closed = False
         else:  # at the end only when a byline or source line follows: the article's own end
-            rest = body[position[id(free[run[-1]])] + 1 :]
+            rest = body[next(i for i, x in enumerate(body) if x is free[run[-1]]) + 1 :]
             closed = bool(rest) and rest[0].reason in ("byline", "source_line", "related_news")
         if (before >= 0 and _paragraph_like(free[before], pack) or run[0] == 0 and title is not None) and closed:
             for k in run:
