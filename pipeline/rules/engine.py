@@ -440,20 +440,28 @@ def _inline_cuts(content: list[Line], pack: Pack, text: str, found: Findings) ->
     first = content[0]
     # The lead sits in the first few lines, behind the title, captions or a player.
     lead = content[:6]
+    searched: dict[str, bool] = {}
+
+    def in_text(lit: str) -> bool:  # rules share literals: one search of the document each
+        if lit not in searched:
+            searched[lit] = lit in text
+        return searched[lit]
+
     for rule in pack.inline:
         req = rule.requires
-        if req and not _holds(text, req):
-            continue  # no line can pass the prefilter: one search of the document, not of each line
         targets = {"doc_start": [first], "lead": lead}.get(rule.where, content)
+        if req and targets is content and not any(map(in_text, req)):
+            continue  # no line can pass the prefilter: one search of the document, not of each line
         if req:  # the whole lines first (no slice): a literal absent from one is absent from its segment
             targets = [ln for ln in targets if req[0] in ln.raw] if len(req) == 1 else \
                 [ln for ln in targets if _holds(ln.raw, req)]
         for ln in targets:
             seg = ln.raw[ln.lo : ln.hi]
-            if req and len(seg) < len(ln.raw) and not _holds(seg, req):
-                continue
-            # line_end rules look at the tail only: anchored at $, they never need more
+            # line_end rules look at the tail only: anchored at $, they never need more (and a
+            # match, with the literal it holds, lies in it)
             base = max(0, len(seg) - _TAIL) if rule.where == "line_end" else 0
+            if req and (base or len(seg) < len(ln.raw)) and not _holds(seg[base:], req):
+                continue
             m = rule.pattern.search(seg, base)
             if not m:
                 continue
