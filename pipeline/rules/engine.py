@@ -500,7 +500,7 @@ def _title(content: list[Line], pack: Pack) -> Line | None:
 def _related_blocks(body: list[Line], pack: Pack) -> None:
     """A related-stories header drops itself and the links under it."""
     total = sum(len(ln.raw) for ln in body) or 1
-    last_body = max((k for k, ln in enumerate(body) if _is_body(ln, pack)), default=-1)
+    last_body = next((k for k in range(len(body) - 1, -1, -1) if _is_body(body[k], pack)), -1)
     seen = 0
     for k, ln in enumerate(body):
         seen += len(ln.raw)
