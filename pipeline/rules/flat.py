@@ -161,17 +161,19 @@ class LinePlan:
 def candidate_lines(text: str, fc: FlatConfig) -> list[tuple[int, int, int, bool, bool]]:
     """(index, start, end, modelled, last) of the flattened bodies: lines long enough that hold
     most of their document. An ordinary long paragraph is left to the line rules."""
-    out = []
+    found = []
     pos = 0
     total = len(text.strip()) or 1
     parts = text.split("\n")
-    last = max((i for i, p in enumerate(parts) if p.strip()), default=-1)
     for i, part in enumerate(parts):
         n = len(part)
         if n >= fc.min_chars and n / total >= fc.min_share:
-            out.append((i, pos, pos + n, True, i == last))
+            found.append((i, pos, pos + n))
         pos += n + 1
-    return out
+    if not found:  # most documents: the last non-blank line is not looked for
+        return []
+    last = next((i for i in range(len(parts) - 1, -1, -1) if parts[i].strip()), -1)
+    return [(i, s, e, True, i == last) for i, s, e in found]
 
 
 def _windows(line: str, fc: FlatConfig, last: bool) -> list[tuple[int, int]]:
