@@ -41,22 +41,29 @@ def strip_documents(docs: Iterable[Document], pack_name: str = "vi",
         counts = line_word_counts([et.text for et in edited])
         packs = [_language_pack(doc, et.text, pack_name) for doc, et in zip(live, edited)]
         plans = _flat_plans(edited, packs)  # flattened bodies: one sentence-model call per pack
-        analyses = [analyse(et.text, pack, n, plan) for et, pack, n, plan in zip(edited, packs, counts, plans)]
-        groups: dict[str, list] = {}  # pack name -> its documents' analyses
-        for pack, a in zip(packs, analyses):
-            groups.setdefault(pack.name, []).append(a)
+        held: dict[str, tuple] = {}  # pack name -> (pack, its documents waiting for its line model)
+        for doc, et, pack, n, plan in zip(live, edited, packs, counts, plans):
             if pack.name not in models:
                 models[pack.name] = line_model_for(pack, line_model)
-        for pack in {p.name: p for p in packs}.values():
-            if models[pack.name] is not None:
-                models[pack.name].decide(groups[pack.name], pack)
-        for doc, et, a in zip(live, edited, analyses):
-            found = finish(a, disabled)
-            et.apply(Op(c.start, c.end, "", c.reason, c.rule, c.extra) for c in found.cuts)
-            doc.update(et)
-            for key, value in found.metadata.items():
-                doc.metadata.setdefault(key, value)
+            a = analyse(et.text, pack, n, plan)
+            if models[pack.name] is None:
+                _apply(doc, et, a, disabled)  # now: its lines go before the next document's are made
+            else:
+                held.setdefault(pack.name, (pack, []))[1].append((doc, et, a))
+        for name, (pack, rows) in held.items():
+            models[name].decide([a for _, _, a in rows], pack)
+            for doc, et, a in rows:
+                _apply(doc, et, a, disabled)
         yield from chunk
+
+
+def _apply(doc: Document, et, a, disabled: frozenset[str]) -> None:
+    """The analysis's cuts into the document's edits, its findings into its metadata."""
+    found = finish(a, disabled)
+    et.apply(Op(c.start, c.end, "", c.reason, c.rule, c.extra) for c in found.cuts)
+    doc.update(et)
+    for key, value in found.metadata.items():
+        doc.metadata.setdefault(key, value)
 
 
 def _flat_plans(edited, packs) -> list:

@@ -101,7 +101,7 @@ def run_hashes(codes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.nd
     return h.astype(np.uint32)
 
 
-def line_word_counts(texts: list[str]) -> list[np.ndarray]:
+def line_word_counts(texts: list[str]) -> list[list[int]]:
     """For each text, the number of words (``\\w+(?:[-'’.]\\w+)*``) on each of its lines."""
     if not texts:
         return []
@@ -109,6 +109,12 @@ def line_word_counts(texts: list[str]) -> list[np.ndarray]:
     codes = codepoints(joined)
     starts, _ = runs(word_mask(codes, joined=True))
     breaks = np.flatnonzero(codes == 10)
-    per_line = np.bincount(np.searchsorted(breaks, starts), minlength=len(breaks) + 1)
-    lines_each = np.fromiter((t.count("\n") + 1 for t in texts), np.int64, len(texts))
-    return np.split(per_line, np.cumsum(lines_each)[:-1])
+    # words before each line break (a word never starts on one): few breaks searched among many words
+    before = np.searchsorted(starts, breaks)
+    per_line = np.diff(before, prepend=0, append=len(starts)).tolist()
+    out, pos = [], 0
+    for t in texts:
+        n = t.count("\n") + 1
+        out.append(per_line[pos : pos + n])
+        pos += n
+    return out

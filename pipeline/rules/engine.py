@@ -109,14 +109,15 @@ _PREFIX = 600  # characters whose words are counted first on a long line
 _LIST_ITEM = re.compile(r"^\(?[\w\d]{1,2}[).]\s")  # characters: past this, a line is body text and its words are only counted
 
 
-def _union(rules) -> re.Pattern:
-    """One alternation of all rules' patterns, each with its own case flag."""
-    if not rules:
+def _union(patterns: list[re.Pattern]) -> re.Pattern:
+    """One alternation of all the patterns, each with its own case flag: it matches (or
+    fullmatches) a text where one of them does, so one call screens out the texts none matches."""
+    if not patterns:
         return re.compile(r"(?!)")
     parts = []
-    for r in rules:
-        body = re.sub(r"\(\?P<\w+>", "(?:", r.pattern.pattern)  # group names could clash
-        parts.append(f"(?i:{body})" if r.pattern.flags & re.IGNORECASE else f"(?:{body})")
+    for p in patterns:
+        body = re.sub(r"\(\?P<\w+>", "(?:", p.pattern)  # group names could clash
+        parts.append(f"(?i:{body})" if p.flags & re.IGNORECASE else f"(?:{body})")
     return re.compile("|".join(parts))
 
 
@@ -211,7 +212,7 @@ def load_pack(name: str = "vi") -> Pack:
         long_words=p["long_paragraph_words"],
         heading_max_words=p["heading_max_words"],
         lines=lines,
-        any_line=_union([r for r in lines if not r.requires]),
+        any_line=_union([r.pattern for r in lines if not r.requires]),
         blocks=blocks,
         inline=tuple(
             InlineRule(r["id"], r["reason"], r["where"], comp(r["pattern"], r.get("ignore_case", False), r["id"]),
@@ -256,45 +257,72 @@ class Findings:
 # --- line model ------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     index: int
     start: int  # offset of the line's first character
     end: int  # offset just past its last character (before the newline)
     nl: int  # offset just past its newline (== end on the last line without one)
     raw: str
-    lo: int = 0  # in-line cuts narrow the line to raw[lo:hi] for classification
+    lo: int = 0  # in-line cuts narrow the line to raw[lo:hi] for classification (``narrow``)
     hi: int = 0
+    text: str = ""  # raw[lo:hi] stripped, kept current by ``narrow`` (the rules read it a million times a corpus)
     words: int = 0  # exact up to the pack's word_cap; past it, a lower bound above word_cap
-    ws: list[str] | None = None  # the words of ``text``, when counted in full
+    exact: bool = False  # ``words`` is the full count (then ``ws`` gives the words)
     reason: str | None = None
     rule: str | None = None
     score: float | None = None  # the line model's probability of furniture, when it ran
 
-    _text: str | None = None
-    _span: tuple[int, int] = (-1, -1)
+    _ws: list[str] | None = None
+    _low: str | None = None  # " w1 w2 ... " lower-cased: a trigram's padded key is in it iff the line has that trigram
     _tri: set | None = None  # word trigrams of ``text``, once made (lines are compared with both neighbours)
 
-    def trigrams(self) -> set[tuple[str, ...]]:
-        if self._tri is None:
-            self._tri = _trigrams(self.text, self.ws)
-        return self._tri
+    def narrow(self, lo: int | None = None, hi: int | None = None) -> None:
+        self.lo = self.lo if lo is None else lo
+        self.hi = self.hi if hi is None else hi
+        self.text = self.raw[self.lo : self.hi].strip()
 
     @property
-    def text(self) -> str:
-        if self._span != (self.lo, self.hi):  # in-line cuts move lo/hi: recompute then only
-            self._text, self._span = self.raw[self.lo : self.hi].strip(), (self.lo, self.hi)
-        return self._text
+    def ws(self) -> list[str] | None:
+        """The words of ``text`` when counted in full (found on first use: most lines' counts
+        come from ``textarray``, and few rules need the words themselves), else None."""
+        if self._ws is None and self.exact:
+            self._ws = words(self.text)
+        return self._ws
+
+    def lowered(self) -> str:
+        if self._low is None:
+            ws = self.ws
+            # joined first, then lower-cased: the same words as lowering each (none holds a space)
+            self._low = " " + " ".join(ws if ws is not None else words(self.text)).lower() + " "
+        return self._low
+
+    def trigrams(self) -> set[str]:
+        """Its lower-cased word trigrams, each as " a b c " (words hold no spaces, so the
+        string names the trigram)."""
+        if self._tri is None:
+            t = self.lowered().split()
+            self._tri = {f" {a} {b} {c} " for a, b, c in zip(t, t[1:], t[2:])}
+        return self._tri
+
+    def shares(self, grams: set[str]) -> int:
+        """How many of ``grams`` (``trigrams()`` of another line) this line holds: substring
+        searches of ``lowered()``, cheaper than a set of a long paragraph's trigrams."""
+        low = self.lowered()
+        return sum(1 for g in grams if g in low)
 
 
-def split_lines(text: str) -> list[Line]:
+def content_lines(text: str) -> list[Line]:
+    """The lines of ``text`` that are not blank."""
     lines = []
     pos = 0
+    n = len(text)
     for i, part in enumerate(text.split("\n")):
         end = pos + len(part)
-        nl = end + 1 if end < len(text) else end
-        lines.append(Line(i, pos, end, nl, part, 0, len(part)))
-        pos = nl
+        t = part.strip()
+        if t:
+            lines.append(Line(i, pos, end, end + 1 if end < n else end, part, 0, len(part), t))
+        pos = end + 1
     return lines
 
 
@@ -312,11 +340,6 @@ def _cap_ratio(ws: list[str]) -> float:
     if not alpha:
         return 0.0
     return sum(1 for w in alpha if w[0].isupper()) / len(alpha)
-
-
-def _trigrams(s, ws: list[str] | None = None) -> set[tuple[str, ...]]:
-    t = [w.lower() for w in (ws if ws is not None else words(s))]
-    return {tuple(t[i : i + 3]) for i in range(len(t) - 2)}
 
 
 # --- the engine ------------------------------------------------------------------------------
@@ -351,8 +374,7 @@ def find_boilerplate(text: str, pack: Pack, disabled: frozenset[str] = frozenset
 def analyse(text: str, pack: Pack, line_words=None, flat_plan=None) -> Analysis:
     """Run every rule; verdicts stay on the lines (``reason``, ``rule``)."""
     found = Findings()
-    lines = split_lines(text)
-    content = [ln for ln in lines if ln.raw.strip()]
+    content = content_lines(text)
     if not content:
         return Analysis(text, content, None, found)
 
@@ -363,11 +385,12 @@ def analyse(text: str, pack: Pack, line_words=None, flat_plan=None) -> Analysis:
     for ln in content:
         t = ln.text
         if line_words is not None and ln.lo == 0 and ln.hi == len(ln.raw):  # no in-line cut narrowed it
-            n = int(line_words[ln.index])
-            if n > cap:  # the count is all any rule needs; the word list only short lines use
-                ln.words = n
-                continue
-        elif len(t) > _PREFIX:
+            # textarray counts the words _WORD_RE finds; the words themselves are found only
+            # when a rule asks for them (Line.ws), and never on a line longer than any rule reads
+            ln.words = int(line_words[ln.index])
+            ln.exact = ln.words <= cap
+            continue
+        if len(t) > _PREFIX:
             # A prefix never holds more words than the line. When it already holds more than
             # any rule compares with, that count decides every rule as the full one would,
             # and the rest of a long paragraph is not tokenised.
@@ -375,8 +398,8 @@ def analyse(text: str, pack: Pack, line_words=None, flat_plan=None) -> Analysis:
             if n > cap:
                 ln.words = n
                 continue
-        ln.ws = words(t)
-        ln.words = len(ln.ws)
+        ln._ws = words(t)
+        ln.words, ln.exact = len(ln._ws), True
 
     title = _title(content, pack)
     if title is not None:
@@ -386,7 +409,7 @@ def analyse(text: str, pack: Pack, line_words=None, flat_plan=None) -> Analysis:
 
     body = [ln for ln in content if ln.reason is None]
     _related_blocks(body, pack)
-    _line_rules(body, pack)
+    _line_rules(body, pack, text)
     _link_lists(body, pack)
     _bylines(body, pack, found)
     _captions(body, pack, title)
@@ -407,25 +430,38 @@ def finish(a: Analysis, disabled: frozenset[str] = frozenset()) -> Findings:
     return found
 
 
+def _holds(s: str, literals: tuple[str, ...]) -> bool:
+    """``s`` holds one of ``literals`` (a rule's ``requires``; most list one)."""
+    return literals[0] in s if len(literals) == 1 else any(map(s.__contains__, literals))
+
+
 def _inline_cuts(content: list[Line], pack: Pack, text: str, found: Findings) -> None:
     """Agency tags, metadata headers, editor notes, end marks, glued credits."""
     first = content[0]
     # The lead sits in the first few lines, behind the title, captions or a player.
     lead = content[:6]
+    searched: dict[str, bool] = {}
+
+    def in_text(lit: str) -> bool:  # rules share literals: one search of the document each
+        if lit not in searched:
+            searched[lit] = lit in text
+        return searched[lit]
+
     for rule in pack.inline:
-        if rule.requires and not any(lit in text for lit in rule.requires):
-            continue  # no line can pass the prefilter: one search of the document, not of each line
-        targets = {"doc_start": [first], "lead": lead}.get(rule.where, content)
         req = rule.requires
+        targets = {"doc_start": [first], "lead": lead}.get(rule.where, content)
+        if req and targets is content and not any(map(in_text, req)):
+            continue  # no line can pass the prefilter: one search of the document, not of each line
+        if req:  # the whole lines first (no slice): a literal absent from one is absent from its segment
+            targets = [ln for ln in targets if req[0] in ln.raw] if len(req) == 1 else \
+                [ln for ln in targets if _holds(ln.raw, req)]
         for ln in targets:
-            # The whole line first (no slice): a literal absent from it is absent from the segment.
-            if req and not (req[0] in ln.raw if len(req) == 1 else any(lit in ln.raw for lit in req)):
-                continue
             seg = ln.raw[ln.lo : ln.hi]
-            if req and not any(lit in seg for lit in req):
-                continue
-            # line_end rules look at the tail only: anchored at $, they never need more
+            # line_end rules look at the tail only: anchored at $, they never need more (and a
+            # match, with the literal it holds, lies in it)
             base = max(0, len(seg) - _TAIL) if rule.where == "line_end" else 0
+            if req and (base or len(seg) < len(ln.raw)) and not _holds(seg[base:], req):
+                continue
             m = rule.pattern.search(seg, base)
             if not m:
                 continue
@@ -442,16 +478,16 @@ def _inline_cuts(content: list[Line], pack: Pack, text: str, found: Findings) ->
                 if key in m.groupdict() and m.group(key):
                     found.metadata.setdefault(key, m.group(key).strip("() "))
             if rule.where in ("doc_start", "lead", "line_start"):
-                ln.lo += e
+                ln.narrow(lo=ln.lo + e)
             else:
-                ln.hi = ln.lo + s
+                ln.narrow(hi=ln.lo + s)
 
 
 def _title(content: list[Line], pack: Pack) -> Line | None:
     """The first line, when it reads as a headline (short, no full stop)."""
     first = content[0]
     t = first.text
-    n = len(words(t))
+    n = first.words  # exact up to word_cap (above 45): past it, above 40 as the full count is
     if not t or n > 40:
         return None
     if t.endswith(".") and not t.endswith("...") and n > 15:
@@ -464,7 +500,7 @@ def _title(content: list[Line], pack: Pack) -> Line | None:
 def _related_blocks(body: list[Line], pack: Pack) -> None:
     """A related-stories header drops itself and the links under it."""
     total = sum(len(ln.raw) for ln in body) or 1
-    last_body = max((k for k, ln in enumerate(body) if _is_body(ln, pack)), default=-1)
+    last_body = next((k for k in range(len(body) - 1, -1, -1) if _is_body(body[k], pack)), -1)
     seen = 0
     for k, ln in enumerate(body):
         seen += len(ln.raw)
@@ -496,21 +532,25 @@ def _tail_start(body: list[Line], pack: Pack) -> int:
     return 0
 
 
-def _line_rules(body: list[Line], pack: Pack) -> None:
+def _line_rules(body: list[Line], pack: Pack, text: str) -> None:
     tail = _tail_start(body, pack)
-    with_requires = [r for r in pack.lines if r.requires]
+    # A rule with `requires` is tried only on lines holding one of its literals (none when the
+    # document holds none). The rules without are screened together by one alternation: a line
+    # it does not match can only match a gated rule.
+    with_requires = [r for r in pack.lines if r.requires and _holds(text, r.requires)]
     for k, ln in enumerate(body):
         if ln.reason:
             continue
         t = ln.text
-        # A rule with `requires` is tried only on lines holding one of its literals; the rest
-        # are screened together by one alternation.
-        gated = [r for r in with_requires if any(lit in t for lit in r.requires)] if with_requires else ()
-        if not gated and not pack.any_line.fullmatch(t):
+        gated = [r for r in with_requires if (r.max_words is None or ln.words <= r.max_words)
+                 and _holds(t, r.requires)] if with_requires else ()
+        if pack.any_line.fullmatch(t):
+            rules = [r for r in pack.lines if not r.requires or r in gated] if with_requires else pack.lines
+        elif gated:
+            rules = gated
+        else:
             continue
-        for rule in pack.lines:
-            if rule.requires and rule not in gated:
-                continue
+        for rule in rules:
             if rule.max_words is not None and ln.words > rule.max_words:
                 continue
             if rule.at_end and k < tail:
@@ -530,6 +570,8 @@ def _link_lists(body: list[Line], pack: Pack) -> None:
         if k > 0 and indented and 3 <= ln.words <= 25 and not _ends_sentence(t, pack):
             ln.reason, ln.rule = "related_news", "indented_links"
             continue
+        if " / " not in t:
+            continue
         parts = [p.strip() for p in t.split(" / ")]
         if len(parts) >= 2 and all(4 <= len(words(p)) <= 25 and not _ends_sentence(p, pack) for p in parts):
             ln.reason, ln.rule = "related_news", "headline_pairs"
@@ -546,11 +588,8 @@ def _captions(body: list[Line], pack: Pack, title: Line | None) -> None:
         t = ln.text
         tail = max(0, len(t) - _TAIL)
         end = t[tail:] if tail else t
-        m = None
-        for x in lits or ("",):  # a credit holds one of these literals: the search only then
-            if x in end:
-                m = pack.caption_credit.search(t, tail)
-                break
+        # a credit holds one of these literals: the search only then
+        m = pack.caption_credit.search(t, tail) if not lits or _holds(end, lits) else None
         if m and len(words(t[: m.start()])) <= 45:
             ln.reason, ln.rule = "caption", "photo_credit"
         elif ln.words <= 45 and pack.caption_opening.search(t):
@@ -567,7 +606,7 @@ def _captions(body: list[Line], pack: Pack, title: Line | None) -> None:
         grams = ln.trigrams()
         for j in (k - 1, k + 1):
             if 0 <= j < len(free) and free[j].words > ln.words and grams:
-                if len(grams & free[j].trigrams()) / len(grams) >= cap["restates"]:
+                if free[j].shares(grams) / len(grams) >= cap["restates"]:
                     ln.reason, ln.rule = "caption", "restates_neighbour"
                     break
 
@@ -578,9 +617,9 @@ def _captions(body: list[Line], pack: Pack, title: Line | None) -> None:
         else _no_stop_caption_like(ln, pack, cap, repeats_title=True) and _repeats_title(ln, title)
         for ln in free
     ]
-    position = {id(ln): i for i, ln in enumerate(body)}
-    total = sum(len(ln.raw) for ln in body) or 1
-    for run in _runs(free, cand):
+    no_stop_runs = _runs(free, cand)  # most documents have none: the sum only then
+    total = (sum(len(ln.raw) for ln in body) or 1) if no_stop_runs else 1
+    for run in no_stop_runs:
         before = run[0] - 1
         after = run[-1] + 1
         if after < len(free):
@@ -591,7 +630,7 @@ def _captions(body: list[Line], pack: Pack, title: Line | None) -> None:
                 # 15 such lines the rule took were standfirsts)
                 closed = False
         else:  # at the end only when a byline or source line follows: the article's own end
-            rest = body[position[id(free[run[-1]])] + 1 :]
+            rest = body[next(i for i, x in enumerate(body) if x is free[run[-1]]) + 1 :]
             closed = bool(rest) and rest[0].reason in ("byline", "source_line", "related_news")
         if (before >= 0 and _paragraph_like(free[before], pack) or run[0] == 0 and title is not None) and closed:
             for k in run:
@@ -648,7 +687,7 @@ def _no_stop_caption_like(ln: Line, pack: Pack, cap: dict, repeats_title: bool =
         return False
     if t[0] in "-•*+" or t[0] in "\"“'‘(" and not repeats_title:
         return False
-    if pack.sentence_break.search(t) or not 1 <= ln.words <= cap["no_stop_max_words"]:
+    if not 1 <= ln.words <= cap["no_stop_max_words"] or pack.sentence_break.search(t):
         return False
     if pack.body_opening.match(t) and not repeats_title:
         return False

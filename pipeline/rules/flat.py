@@ -49,6 +49,7 @@ class FlatConfig:
     photo_story_credits: int  # this many credits in a line: a photo story, captions stay
     segment_rules: tuple[tuple[str, str, re.Pattern], ...]  # (id, reason, pattern) fullmatch
     teaser_call: re.Pattern  # ``Bấm xem ngay >>``: the call of a teaser for another story
+    segment_any: re.Pattern  # fullmatches where a segment rule or the teaser call does (a screen)
     tail_rules: tuple[tuple[str, str, re.Pattern], ...]  # at the end of the document
     tail_byline: re.Pattern  # a name (``byline``) and an outlet after it (``source_line``)
     end_mark: re.Pattern
@@ -60,6 +61,7 @@ class FlatConfig:
     name_caption_min: int  # a segment of this many capitalised words and no stop, between
     name_caption_max: int  # sentences, is a portrait's caption
     name_titles: tuple[str, ...]  # ... after one of these titles
+    name_heads: tuple[str, ...]  # each title and a space: what such a caption opens with
     reported_speech: tuple[str, ...]  # a sentence that reports what someone said is the story, not a caption
     model: bool  # run the sentence model (else the rules alone, on windows around their anchors)
     anchors: tuple[str, ...]  # what the rules look for: only the text around it is split
@@ -75,6 +77,7 @@ def load_config(cfg: dict, settings: dict, comp) -> FlatConfig | None:
     validated sections (defaults filled in); ``comp``: the pack's pattern compiler ({UPPER}, {LOWER})."""
     if "flat" not in cfg:
         return None
+    from .engine import _union
     f, caption = settings["flat"], settings["caption"]
     _compile = comp
 
@@ -91,6 +94,9 @@ def load_config(cfg: dict, settings: dict, comp) -> FlatConfig | None:
             out.append((r["id"], r["reason"], comp(r["pattern"], r.get("ignore_case", False), f"[[flat.{key}]] {r['id']}")))
         return tuple(out)
 
+    segment_rules = rules("segment")
+    teaser_call = _compile(f.get("teaser_call", r"(?!)"))
+    name_titles = tuple(f.get("name_titles", ()))
     return FlatConfig(
         splitter=SplitterConfig.from_pack(settings["sentences"]),
         min_chars=f.get("min_chars", 150),
@@ -102,8 +108,9 @@ def load_config(cfg: dict, settings: dict, comp) -> FlatConfig | None:
         credit_alone=_compile(f.get("credit_alone", r"(?!)")),
         caption_max_words=f.get("caption_max_words", 40),
         photo_story_credits=f.get("photo_story_credits", 6),
-        segment_rules=rules("segment"),
-        teaser_call=_compile(f.get("teaser_call", r"(?!)")),
+        segment_rules=segment_rules,
+        teaser_call=teaser_call,
+        segment_any=_union([p for _, _, p in segment_rules] + [teaser_call]),
         tail_rules=rules("tail"),
         tail_byline=_compile(f.get("tail_byline", r"(?!)")),
         end_mark=_compile(f.get("end_mark", r"(?<=[.…])/\.")),
@@ -114,7 +121,8 @@ def load_config(cfg: dict, settings: dict, comp) -> FlatConfig | None:
         threshold=f.get("threshold", 0.5),
         name_caption_min=f.get("name_caption_min", 3),
         name_caption_max=f.get("name_caption_max", 4),
-        name_titles=tuple(f.get("name_titles", ())),
+        name_titles=name_titles,
+        name_heads=tuple(t + " " for t in name_titles),
         reported_speech=tuple(f.get("reported_speech", ())),
         model=f.get("model", True),
         anchors=tuple(f.get("anchors", ())),
@@ -153,17 +161,19 @@ class LinePlan:
 def candidate_lines(text: str, fc: FlatConfig) -> list[tuple[int, int, int, bool, bool]]:
     """(index, start, end, modelled, last) of the flattened bodies: lines long enough that hold
     most of their document. An ordinary long paragraph is left to the line rules."""
-    out = []
+    found = []
     pos = 0
     total = len(text.strip()) or 1
     parts = text.split("\n")
-    last = max((i for i, p in enumerate(parts) if p.strip()), default=-1)
     for i, part in enumerate(parts):
         n = len(part)
         if n >= fc.min_chars and n / total >= fc.min_share:
-            out.append((i, pos, pos + n, True, i == last))
+            found.append((i, pos, pos + n))
         pos += n + 1
-    return out
+    if not found:  # most documents: the last non-blank line is not looked for
+        return []
+    last = next((i for i in range(len(parts) - 1, -1, -1) if parts[i].strip()), -1)
+    return [(i, s, e, True, i == last) for i, s, e in found]
 
 
 def _windows(line: str, fc: FlatConfig, last: bool) -> list[tuple[int, int]]:
@@ -281,8 +291,8 @@ def plan_line(line: str, fc: FlatConfig, last: bool, whole: bool = True) -> Line
         if 0 < k < n - 1 and adjacent(k - 1) and adjacent(k) and _name_caption(t, fc):
             rules[k] = ("caption", "name_caption")  # ``ĐB Hoàng Quang Hàm`` between sentences: a portrait
             continue
-        if not short[k]:
-            continue  # every segment rule matches a few words at most
+        if not short[k] or not fc.segment_any.fullmatch(t):
+            continue  # every segment rule matches a few words at most, and most segments none
         for rid, reason, pat in fc.segment_rules:
             if photo_story and reason == "caption":
                 continue  # a photo story's captions are its story
@@ -312,6 +322,7 @@ def plan_line(line: str, fc: FlatConfig, last: bool, whole: bool = True) -> Line
 
 _CREDIT_FIXED = re.compile(r"(?:Ảnh minh (?:họa|hoạ)|Ảnh (?:internet|Internet|tư liệu|chụp màn hình))\.?(?=\s)")
 _CREDIT_HEAD = re.compile(r"(?:Ảnh|Nguồn ảnh|Nguồn|Photo)\s*:\s*(\S+)")  # not Video/Clip: a title follows them
+_CREDIT_OPENINGS = ("Ảnh", "Nguồn", "Photo")  # every match of the two patterns above opens with one
 
 
 def _split_credit_heads(line: str, segs: list[Segment], openers: frozenset[str]) -> list[Segment]:
@@ -320,6 +331,9 @@ def _split_credit_heads(line: str, segs: list[Segment], openers: frozenset[str])
     else after the capitalised name words, before a capital followed by a lower-case word."""
     out = []
     for seg in segs:
+        if not line.startswith(_CREDIT_OPENINGS, seg.start):  # what both patterns open with: most segments
+            out.append(seg)
+            continue
         fixed = _CREDIT_FIXED.match(line, seg.start, seg.end)
         if fixed:  # ``Ảnh minh họa Căn bệnh này ...``
             nxt = fixed.end()
@@ -374,7 +388,7 @@ def _split_credit_heads(line: str, segs: list[Segment], openers: frozenset[str])
 def _name_caption(t: str, fc: FlatConfig) -> bool:
     """A title and a name alone, no stop (``ĐB Hoàng Quang Hàm``, ``Bộ trưởng Đinh Tiến Dũng``):
     a headline or a heading has other words (``Tokyo Disney Resort, Nhật Bản`` stays)."""
-    if t[-1] in ".!?…:;,\"”)" or "," in t or any(c.isdigit() for c in t):
+    if not t.startswith(fc.name_heads) or t[-1] in ".!?…:;,\"”)" or "," in t or any(c.isdigit() for c in t):
         return False
     for title in fc.name_titles:
         if t.startswith(title + " "):
@@ -702,11 +716,11 @@ def cut_lines(content, fc: FlatConfig, plan: DocPlan | None, text: str, make_cut
             # ``inline``: a cut inside a line, not a line removed (the totals and the report count it so)
             cuts.append(make_cut(ln.start + p.start, ln.start + p.end, p.reason, p.rule, {**(p.extra or {}), "inline": True}))
             if not ln.raw[ln.lo : p.start].strip():
-                ln.lo = p.end
+                ln.narrow(lo=p.end)
         mine = [c for c in cuts if ln.start <= c.start and c.end - ln.start <= ln.hi]
         for c in reversed(mine):
             if not ln.raw[c.end - ln.start : ln.hi].strip() and c.start - ln.start >= ln.lo:
-                ln.hi = c.start - ln.start
+                ln.narrow(hi=c.start - ln.start)
     return cuts
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
 LOWER = "a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"
@@ -41,6 +42,9 @@ _FIRST_WORD = re.compile(r"\w+")
 _WORD_BEFORE = re.compile(r"([\w./&]+)[.!?…]*$")
 
 
+_WORD_ENDS = frozenset(" ,.;:!?")
+
+
 class Lexicon:
     """Does the text write this word (as a word of its own)? A substring search per question,
     remembered: a long line asks a few, and a set of all its words would cost more."""
@@ -54,13 +58,18 @@ class Lexicon:
     def __contains__(self, w: str) -> bool:
         hit = self.seen.get(w)
         if hit is None:
-            t = self.text
-            hit = self.seen[w] = any((" " + w + c) in t for c in " ,.;:!?")
+            # " w" followed by a space or a stop: one pass over the text (most words asked are
+            # not in it), not one per following character
+            t, key = self.text, " " + w
+            n = len(key)
+            i = t.find(key)
+            while i != -1 and t[i + n : i + n + 1] not in _WORD_ENDS:
+                i = t.find(key, i + 1)
+            hit = self.seen[w] = i != -1
         return hit
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):  # a tuple: tens of thousands are made per corpus, cheaply
     start: int
     end: int  # exclusive; the segment has no leading or trailing white space
     stop: str  # how it ends: hard, soft, bracket or end (of the text)
