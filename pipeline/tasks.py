@@ -139,6 +139,10 @@ def _warm() -> None:
         model = line_model_for(load_pack(name), cleaning().line_model or None)
         if model is not None:  # lightgbm imported and both boosters built once, not per task
             model._remove, model._reason
+    if len(packs_for(cleaning().rule_pack)) > 1:  # auto: py3langid's model, 0.4 s to unpack
+        from .language import _model
+
+        _model()  # once here, not in every task process that meets a document the gates leave
     textarray._tables()  # character classes for the 65,536 BMP code points
     textarray._powers(1 << 21)  # hash powers for a batch of lines (dedup.shingles._CHUNK_CHARS and more)
     # What exists now is shared with every task's forked process. Out of the collector's
