@@ -132,6 +132,16 @@ def _warm() -> None:
 
     from . import textarray
 
+    langid = None
+    if len(packs_for(cleaning().rule_pack)) > 1:  # auto: py3langid's model, 0.4 s to unpack
+        import threading
+
+        from .language import _model
+
+        # Once here, not in every rules task that meets a document the gates leave; on a
+        # thread, as its LZMA unpacking lets go of the GIL while the rest below is done.
+        langid = threading.Thread(target=_model)
+        langid.start()
     dedup_settings()  # LSH parameters: a numerical integration
     from .boilerplate import line_model_for
 
@@ -139,12 +149,10 @@ def _warm() -> None:
         model = line_model_for(load_pack(name), cleaning().line_model or None)
         if model is not None:  # lightgbm imported and both boosters built once, not per task
             model._remove, model._reason
-    if len(packs_for(cleaning().rule_pack)) > 1:  # auto: py3langid's model, 0.4 s to unpack
-        from .language import _model
-
-        _model()  # once here, not in every task process that meets a document the gates leave
     textarray._tables()  # character classes for the 65,536 BMP code points
     textarray._powers(1 << 21)  # hash powers for a batch of lines (dedup.shingles._CHUNK_CHARS and more)
+    if langid is not None:
+        langid.join()  # before any fork: a child must not inherit a half-made model
     # What exists now is shared with every task's forked process. Out of the collector's
     # reach, its pages stay shared: a collection would write to every object's header and
     # make the child copy those pages (measured: a third of the page faults with 2 workers).
