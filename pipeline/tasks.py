@@ -500,14 +500,13 @@ class EmitShard(_ShardTask):
                     digest = hashlib.sha256(data).hexdigest()
                     # In place: this folder is private to this task until its record exists.
                     path = safe_child(clean_dir, doc.id, ".txt")
-                    write_in_place(path, data)
-                    entries[_under(path, base)] = _entry(path, len(data), digest)
+                    entries[_under(path, base)] = _entry(path, write_in_place(path, data), len(data), digest)
                     if doc.info.get("input") == "html" or doc.encoding != "utf-8":  # raw is not the file as is
                         raw_path = f"extracted/{doc.id}.txt"
                         raw = doc.raw.encode("utf-8")
                         path = safe_child(extracted_dir, doc.id, ".txt")
-                        write_in_place(path, raw)
-                        entries[_under(path, base)] = _entry(path, len(raw), hashlib.sha256(raw).hexdigest())
+                        entries[_under(path, base)] = _entry(path, write_in_place(path, raw), len(raw),
+                                                             hashlib.sha256(raw).hexdigest())
                     kept.append(id_hash(doc.id))
                 rec = manifest_record(doc, clean, raw_path, digest)
                 manifest.write(dumps_bytes(rec) + b"\n")
@@ -561,8 +560,7 @@ def _under(path: str, base: str) -> str:
     return path[len(prefix):] if path.startswith(prefix) else os.path.relpath(path, base)
 
 
-def _entry(path: str, size: int, digest: str) -> list:
-    st = os.stat(path)
+def _entry(path: str, st: os.stat_result, size: int, digest: str) -> list:
     if st.st_size != size:
         raise OSError(f"{path}: wrote {size} bytes, found {st.st_size}")
     return [size, digest, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
@@ -577,7 +575,7 @@ class CleanAll(luigi.Task):
     input_dir = luigi.Parameter(default="seeds", description="folder of raw documents (.txt, .html, ...)")
     output_dir = luigi.Parameter(default="work", description="folder for clean/, clean.jsonl, manifest.jsonl")
     shard_size = luigi.IntParameter(default=0, description="documents per shard task; 0: automatic "
-                                    "(5,000, or more so that there are at most 64 shards, up to 10,000)")
+                                    "(one shard per worker, from 5,000 to 10,000 documents)")
     against = luigi.Parameter(default="", description="an earlier run's output dir: deduplicate against its index/")
     allow_empty = luigi.BoolParameter(default=False, description="let an empty input folder replace earlier outputs")
     wait_for_lock = luigi.BoolParameter(default=False, significant=False,
@@ -615,13 +613,16 @@ class CleanAll(luigi.Task):
 
     def _plan(self):
         if getattr(self, "_plan_cache", None) is None:
+            import luigi.interface
+
             settings = settings_digest()
             try:
                 prior = prior_fingerprint(str(self.against)) if self.against else ""
             except FileNotFoundError as e:
                 raise guard.Refused(str(e)) from None
             plan_path, fingerprints, n_inputs, passed_over = in_child(
-                write_plan, str(self.input_dir), str(self.output_dir), self.shard_size, settings, prior, meanwhile=_warm)
+                write_plan, str(self.input_dir), str(self.output_dir), self.shard_size, settings, prior,
+                luigi.interface.core().workers, meanwhile=_warm)
             args = [{"input_dir": str(self.input_dir), "output_dir": str(self.output_dir), "shard": k,
                      "n_shards": len(fingerprints), "fingerprint": fp, "plan": plan_path}
                     for k, fp in enumerate(fingerprints)]

@@ -95,8 +95,9 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
         raise
 
 
-def write_in_place(path: str, data: bytes) -> None:
-    """``data`` to ``path`` directly (create or truncate), never through a link.
+def write_in_place(path: str, data: bytes) -> os.stat_result:
+    """``data`` to ``path`` directly (create or truncate), never through a link; returns the
+    file's stat once written (from the open file: no second path lookup).
 
     For the per-document files of a shard, which are provisional until the shard's manifest
     part (written atomically, last) marks it done; a rerun rewrites them. On ext4 a temporary
@@ -115,6 +116,7 @@ def write_in_place(path: str, data: bytes) -> None:
         fd = os.open(path, flags, 0o644)
     try:
         _write_all(fd, data)
+        return os.fstat(fd)
     finally:
         os.close(fd)
 
@@ -130,10 +132,14 @@ def safe_child(root: str | os.PathLike, relative: str, suffix: str = "") -> str:
     Names come from input paths; a name with ``..``, an absolute path, a NUL, or a folder
     that is a link leading out of ``root`` is refused.
     """
-    parts = relative.split("/")
-    if not relative or relative.startswith("/") or "\x00" in relative or any(p in ("", ".", "..") for p in parts):
-        raise ValueError(f"unsafe output name: {relative!r}")
     root = os.fspath(root)
+    if "/" not in relative:  # one name (most ids): no folder of it can be a link
+        if relative in ("", ".", "..") or "\x00" in relative:
+            raise ValueError(f"unsafe output name: {relative!r}")
+        return os.path.join(root, relative + suffix)
+    parts = relative.split("/")
+    if relative.startswith("/") or "\x00" in relative or any(p in ("", ".", "..") for p in parts):
+        raise ValueError(f"unsafe output name: {relative!r}")
     root_real = _real_dir(root)
     target = os.path.join(root, relative + suffix)
     if len(parts) > 1:  # in a subfolder: an existing one must not be a link out of root

@@ -119,12 +119,12 @@ def test_output_names_cannot_escape_the_output_dir(tmp_path, name):
         safe_child(tmp_path, name, ".txt")
 
 
-def test_automatic_shard_size_bounds_the_number_of_tasks():
+def test_automatic_shard_size_is_a_shard_per_worker_within_bounds():
     from pipeline.tasks import auto_shard_size
 
-    assert auto_shard_size(5) == 5000 and auto_shard_size(19_721) == 5000  # small corpora: 5,000 a shard
-    assert auto_shard_size(200_000) == 5000 and auto_shard_size(400_000) == 6250  # then 64 shards
-    assert auto_shard_size(10_000_000) == 10_000  # capped: a shard's memory stays bounded
+    assert auto_shard_size(19_721, 2) == 9_861  # two workers: two shards
+    assert auto_shard_size(19_721, 4) == 5_000 and auto_shard_size(5, 8) == 5_000  # never tiny shards
+    assert auto_shard_size(19_721, 1) == 10_000 and auto_shard_size(10_000_000, 2) == 10_000  # a task's memory stays bounded
 
 
 def test_a_removed_input_loses_its_clean_file_and_nothing_else(corpus, tmp_path):
