@@ -57,6 +57,7 @@ PACK_SCHEMA: dict[str, dict[str, tuple]] = {
         "restates": (_NUM, 0.8), "sandwich_max_words": (_INT, 15), "no_stop_min_words": (_INT, 13),
         "no_stop_max_words": (_INT, 45), "no_stop_plain_max_words": (_INT, 25),
         "no_stop_min_words_names": (_INT, 10), "names_ratio": (_NUM, 0.6),
+        "byline_tail_max_lines": (_INT, 1000),
     },
 }
 _RULE_KEYS = {
@@ -686,6 +687,10 @@ def _bylines(body: list[Line], pack: Pack, found: Findings) -> None:
     if len(free) < 2:
         return
     tail = _tail_start(body, pack)
+    if sum(1 for ln in body[tail:] if ln.reason is None) > pack.caption["byline_tail_max_lines"]:
+        above = free[-2].text  # a long tail is a table or a list: when the row above is a name too,
+        if len(words(above)) <= 5 and not any(ch.isdigit() for ch in above):  # the last row is one of them
+            return
     tail_lines = {id(ln) for ln in body[tail:]}
     for ln in reversed(free[-2:]):
         if id(ln) not in tail_lines:
