@@ -34,6 +34,7 @@ PACK_SCHEMA: dict[str, dict[str, tuple]] = {
         # letters of the pack's alphabet, as regex class bodies ({UPPER} / {LOWER} in patterns)
         "upper_letters": (_STR, "A-Z"), "lower_letters": (_STR, "a-z"),
         "byline_joiners": (_LIST, ["and"]),  # the word between two names in a byline
+        "repeat_min_words": (_INT, 0),  # a line this long that repeats an earlier one exactly goes (0: off)
     },
     "model": {"line": (_STR, ""), "max_words": (_INT, 45), "soft_rules": (_LIST, [])},
     # flattened articles (rules/sentences.py, rules/flat.py)
@@ -57,6 +58,7 @@ PACK_SCHEMA: dict[str, dict[str, tuple]] = {
         "restates": (_NUM, 0.8), "sandwich_max_words": (_INT, 15), "no_stop_min_words": (_INT, 13),
         "no_stop_max_words": (_INT, 45), "no_stop_plain_max_words": (_INT, 25),
         "no_stop_min_words_names": (_INT, 10), "names_ratio": (_NUM, 0.6),
+        "byline_tail_max_lines": (_INT, 1000),
     },
 }
 _RULE_KEYS = {
@@ -173,6 +175,7 @@ class Pack:
     word_cap: int  # the largest word count any rule compares with: past it, counting can stop
     model: dict[str, Any] = field(default_factory=dict)  # [model]: the line model and what it judges
     flat: Any = None  # flat.FlatConfig: furniture inside long lines, cut sentence by sentence
+    repeat_min_words: int = 0  # [pack]: a paragraph this long printed again in the document goes
 
 
 @functools.lru_cache(maxsize=None)
@@ -230,6 +233,7 @@ def load_pack(name: str = "vi") -> Pack:
         word_cap=max(thresholds) + 1,
         model=settings["model"],
         flat=_flat.load_config(cfg, settings, comp),
+        repeat_min_words=p["repeat_min_words"],
     )
 
 
@@ -413,7 +417,24 @@ def analyse(text: str, pack: Pack, line_words=None, flat_plan=None) -> Analysis:
     _link_lists(body, pack)
     _bylines(body, pack, found)
     _captions(body, pack, title)
+    if pack.repeat_min_words:
+        _repeated_paragraphs(body, pack.repeat_min_words)
     return Analysis(text, content, title, found)
+
+
+def _repeated_paragraphs(body: list[Line], min_words: int) -> None:
+    """A long paragraph printed again further down (a scraped tail that repeats the story)."""
+    long = [ln.text for ln in body if ln.words >= min_words]
+    if len(set(long)) == len(long):
+        return  # nothing printed twice: the common case, one pass in C
+    seen = set()
+    for k, ln in enumerate(body):
+        if k == 0:
+            continue  # the lead, quoted again in the story (a letter's standfirst), stays twice
+        if ln.words >= min_words and not _LIST_ITEM.match(ln.text):  # a quiz's answers repeat
+            if ln.text in seen and ln.reason is None:
+                ln.reason, ln.rule = "duplicate", "repeated_paragraph"
+            seen.add(ln.text)
 
 
 def finish(a: Analysis, disabled: frozenset[str] = frozenset()) -> Findings:
@@ -725,6 +746,10 @@ def _bylines(body: list[Line], pack: Pack, found: Findings) -> None:
     if len(free) < 2:
         return
     tail = _tail_start(body, pack)
+    if sum(1 for ln in body[tail:] if ln.reason is None) > pack.caption["byline_tail_max_lines"]:
+        above = free[-2].text  # a long tail is a table or a list: when the row above is a name too,
+        if len(words(above)) <= 5 and not any(ch.isdigit() for ch in above):  # the last row is one of them
+            return
     tail_lines = {id(ln) for ln in body[tail:]}
     for ln in reversed(free[-2:]):
         if id(ln) not in tail_lines:
