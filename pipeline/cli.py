@@ -133,7 +133,9 @@ def _diff_against_kept(args, rec, dup, paint) -> int:
     kept = _clean_text(folder, dup["id"]).split("\n")
     mine = _clean_text(args.output_dir, rec["id"]).split("\n")
     print(paint("1", f"--- kept/{_shown(dup['id'])}  ({folder}/clean/{_shown(dup['id'])}.txt)"))
-    print(paint("1", f"+++ duplicate/{_shown(rec['id'])}  (similarity {rec.get('similarity')})"))
+    how = (f"similarity {rec['similarity']}" if rec.get("similarity") is not None
+           else "each of its lines repeats other documents")
+    print(paint("1", f"+++ duplicate/{_shown(rec['id'])}  ({how})"))
     groups = list(difflib.SequenceMatcher(None, kept, mine, autojunk=False).get_grouped_opcodes(args.context))
     if not groups:
         print("(the two clean texts are identical)")

@@ -247,3 +247,19 @@ def test_diff_header_stays_one_line_for_a_name_with_a_line_break(fixtures, tmp_p
     assert r.returncode == 0, r.stderr
     head = r.stdout.splitlines()[:2]
     assert head[0].startswith("--- raw/two\\nlines  (") and head[1].startswith("+++ clean/two\\nlines.txt  (")
+
+
+def test_against_kept_says_how_a_duplicate_without_a_similarity_was_found(tmp_path):
+    """A document emptied because each line repeats other documents has no similarity of its own."""
+    import json
+
+    (tmp_path / "clean").mkdir()
+    (tmp_path / "clean" / "kept.txt").write_text("Dòng một.\nDòng hai.\n", encoding="utf-8")
+    (tmp_path / "clean" / "copy.txt").write_text("", encoding="utf-8")
+    recs = [{"id": "kept", "status": "ok", "source": "kept.txt", "encoding": "utf-8", "edits": []},
+            {"id": "copy", "status": "duplicate", "source": "copy.txt", "encoding": "utf-8", "edits": [],
+             "duplicate_of": {"id": "kept"}, "similarity": None}]
+    (tmp_path / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    r = pipeline("diff", "copy", "--output-dir", str(tmp_path), "--against-kept")
+    assert r.returncode == 0, r.stderr
+    assert "+++ duplicate/copy  (each of its lines repeats other documents)" in r.stdout and "None" not in r.stdout
