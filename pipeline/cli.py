@@ -173,6 +173,7 @@ def _cleanall_options():
 
 def cmd_run(args) -> int:
     import luigi
+    import luigi.configuration
 
     from .tasks import CleanAll
 
@@ -180,6 +181,12 @@ def cmd_run(args) -> int:
     kwargs = {name.replace("-", "_"): getattr(args, name.replace("-", "_")) for name, _ in _cleanall_options()}
     if args.workers < 1:
         raise UserError(f"--workers must be 1 or more (got {args.workers})")
+    # The worker count where CleanAll reads it (`[core] workers`, as `luigi --workers` sets
+    # it): the automatic shard size follows it, and the plan is made with the task.
+    config = luigi.configuration.get_config()
+    if not config.has_section("core"):
+        config.add_section("core")
+    config.set("core", "workers", str(args.workers))
     # CleanAll checks the folders, takes the output folder's lock and lists the inputs when
     # it is made; a refusal is one sentence and SystemExit(2).
     task = CleanAll(**{k: v for k, v in kwargs.items() if v is not None})

@@ -263,3 +263,32 @@ def test_against_kept_says_how_a_duplicate_without_a_similarity_was_found(tmp_pa
     r = pipeline("diff", "copy", "--output-dir", str(tmp_path), "--against-kept")
     assert r.returncode == 0, r.stderr
     assert "+++ duplicate/copy  (each of its lines repeats other documents)" in r.stdout and "None" not in r.stdout
+
+
+def test_pipeline_run_plans_with_the_worker_count_it_was_given(monkeypatch, tmp_path):
+    """The automatic shard size follows the workers; CleanAll plans when it is made, so
+    `pipeline run --workers N` must have set them where CleanAll reads them by then (as
+    `luigi --workers N` does)."""
+    import luigi
+    import luigi.configuration
+    import luigi.interface
+
+    from pipeline import cli, tasks
+
+    seen = {}
+
+    class Probe:
+        get_params = tasks.CleanAll.get_params  # the options `pipeline run` offers
+
+        def __init__(self, **kwargs):
+            seen["workers"] = luigi.interface.core().workers
+            self.input_dir, self.against = kwargs["input_dir"], ""
+
+    monkeypatch.setattr(tasks, "CleanAll", Probe)
+    monkeypatch.setattr(luigi, "build", lambda *a, **k: type("R", (), {"scheduling_succeeded": False})())
+    (tmp_path / "in").mkdir()
+    try:
+        cli.main(["run", "--input-dir", str(tmp_path / "in"), "--output-dir", str(tmp_path / "out"), "--workers", "3"])
+    finally:
+        luigi.configuration.get_config().remove_option("core", "workers")  # this process's later tests
+    assert seen["workers"] == 3
