@@ -179,10 +179,9 @@ def cmd_run(args) -> int:
 
     # Options not given stay unset: luigi.cfg and CleanAll's defaults decide, as for `luigi`.
     kwargs = {name.replace("-", "_"): getattr(args, name.replace("-", "_")) for name, _ in _cleanall_options()}
-    if args.workers < 1:
-        raise UserError(f"--workers must be 1 or more (got {args.workers})")
     # The worker count where CleanAll reads it (`[core] workers`, as `luigi --workers` sets
-    # it): the automatic shard size follows it, and the plan is made with the task.
+    # it): the automatic shard size follows it, CleanAll checks it (guard.check_arguments),
+    # and the plan is made with the task.
     config = luigi.configuration.get_config()
     if not config.has_section("core"):
         config.add_section("core")

@@ -34,18 +34,17 @@ def merge_run(out: Path, run_fp: str, emits: list[tuple[dict[str, str], str]], s
     with ThreadPoolExecutor(1) as background:
         shards = background.submit(dataset.publish, [files["clean"] for files, _ in emits], gen / "dataset",
                                    dataset_format)
-        known = _assemble(gen, emits, signs, passed_over, report_run)  # an error here: raised once the thread ends
+        known, summary = _assemble(gen, emits, signs, passed_over, report_run)  # an error: raised once the thread ends
         shards.result()
-    summary = known.pop(None)
     publish.switch(out, gen)  # one rename: every output changes at once
     _prune_stages(stages, live)
     publish.seal(gen, run_fp, known)
     return summary
 
 
-def _assemble(gen: Path, emits, signs, passed_over: dict[str, Any], report_run) -> dict:
+def _assemble(gen: Path, emits, signs, passed_over: dict[str, Any], report_run) -> tuple[dict, dict[str, Any]]:
     """Everything of the generation but ``dataset/``: returns the digests the stage records
-    already hold (name -> (size, sha256)), and the summary under the key None."""
+    already hold (name -> (size, sha256)), and the summary."""
     known: dict = {}  # digests the stage records hold: not computed again
     for files, record in emits:
         tree = files["tree"]
@@ -82,8 +81,7 @@ def _assemble(gen: Path, emits, signs, passed_over: dict[str, Any], report_run) 
             e = rec["files"].get(os.path.basename(files[key]))
             if e:
                 known[dest.path(key)] = (e[0], e[1])
-    known[None] = summary
-    return known
+    return known, summary
 
 
 def _link(src: str, dest: str) -> None:

@@ -212,14 +212,13 @@ class ReportStats:
     def _offer(self, doc_id: str, removed: int, rec: dict[str, Any]) -> None:
         kept = False
         entry = (removed, _Desc(doc_id))
-        if rec["status"] != "ok":
-            pass  # a duplicate goes whole by design: "most removed" is for what the rules cut
-        elif len(self.top) < MAX_DETAILS // 2:
-            heapq.heappush(self.top, entry)
-            kept = True
-        elif self.top[0] < entry:
-            heapq.heapreplace(self.top, entry)
-            kept = True
+        if rec["status"] == "ok":  # a duplicate goes whole by design: "most removed" is for what the rules cut
+            if len(self.top) < MAX_DETAILS // 2:
+                heapq.heappush(self.top, entry)
+                kept = True
+            elif self.top[0] < entry:
+                heapq.heapreplace(self.top, entry)
+                kept = True
         h = (-id_hash(doc_id), doc_id, removed)
         if len(self.sample) < MAX_DETAILS:
             heapq.heappush(self.sample, h)

@@ -15,8 +15,6 @@ in :mod:`pipeline.merge` and :mod:`pipeline.publish`, the checks before a run in
 from __future__ import annotations
 
 import array
-import collections
-import functools
 import hashlib
 import itertools
 import json
@@ -24,7 +22,6 @@ import os
 import shutil
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -383,14 +380,9 @@ class NearDuplicates(_CorpusTask):
         # into one integer each (items numbered compactly), so merging is a plain integer sort.
         sign_files = self.sign_files()
         files = {f["shard"]: f for f in sign_files}
-        uniq = {}
-        with ThreadPoolExecutor(BAND_THREADS) as pool:
-            for kind in ("doc", "para"):
-                sources = [(f["shard"], f[f"{kind}_bands"], f[f"{kind}_band_rows"]) for f in sign_files]
-                bands = _in_order(pool, functools.partial(corpus.band_candidates_ranged, sources), range(st.bands),
-                                  ahead=BAND_THREADS)
-                counts = {k: np.load(f[f"{kind}_bands"], mmap_mode="r").shape[1] for k, f in files.items()}
-                uniq[f"{kind}_pairs"] = corpus.merge_pairs(bands, corpus.CompactIds(counts))
+        uniq = {f"{kind}_pairs": corpus.candidate_pairs([(f["shard"], f[f"{kind}_bands"], f[f"{kind}_band_rows"])
+                                                         for f in sign_files], st.bands)
+                for kind in ("doc", "para")}
         # Of each shard's small arrays (ids, dates, offsets, flags), only the rows candidate pairs
         # touch (and the documents of those paragraphs) are kept; signatures stay in their files
         # and are read a batch of pairs at a time. Memory follows the candidates, not the corpus.
@@ -419,21 +411,6 @@ class NearDuplicates(_CorpusTask):
                   f"({st.bands} bands x {st.rows} rows; {len(uniq['doc_pairs'])} document and "
                   f"{len(uniq['para_pairs'])} paragraph candidate pairs) in {time.perf_counter() - t0:.2f} s, "
                   f"peak RSS {_peak_mb()} MB")
-
-
-BAND_THREADS = 2  # bands computed at once (each holds about half a million items at most)
-
-
-def _in_order(pool, fn, items, ahead: int):
-    """``fn(item)`` for each item, computed on ``pool`` with at most ``ahead`` waiting, yielded
-    in the items' order (so results never depend on the threads, and memory holds ``ahead``)."""
-    pending = collections.deque()
-    for item in items:
-        pending.append(pool.submit(fn, item))
-        if len(pending) > ahead:
-            yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
 
 
 class EmitShard(_ShardTask):

@@ -18,6 +18,7 @@ nearly repeats an earlier one is marked ``duplicate``.
 """
 from __future__ import annotations
 
+import collections
 import functools
 
 from dataclasses import dataclass
@@ -443,6 +444,28 @@ def merge_pairs(bands, ids: CompactIds) -> np.ndarray:
     lo = (keys >> np.uint64(32)).astype(np.int64)
     hi = (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
     return np.stack([ids.decode(lo), ids.decode(hi)], axis=1) if len(keys) else np.zeros((0, 2), np.int64)
+
+
+def candidate_pairs(sources: list[tuple[int, str, str]], n_bands: int, threads: int = 2) -> np.ndarray:
+    """Distinct candidate pairs of every LSH band over ``sources`` ((shard, bands file, band
+    rows file) each). Bands are computed ``threads`` at a time (numpy lets go of the GIL) and
+    merged in band order, so the result never depends on the threads and memory holds at most
+    ``threads`` bands' pairs besides the merged ones."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    counts = {k: np.load(bands, mmap_mode="r").shape[1] for k, bands, _ in sources}
+    with ThreadPoolExecutor(threads) as pool:
+        pending: collections.deque = collections.deque()
+
+        def in_order():
+            for band in range(n_bands):
+                pending.append(pool.submit(band_candidates_ranged, sources, band))
+                if len(pending) > threads:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+
+        return merge_pairs(in_order(), CompactIds(counts))
 
 
 class _Fields:
