@@ -28,13 +28,15 @@ def merge_run(out: Path, run_fp: str, emits: list[tuple[dict[str, str], str]], s
     record path) in shard order) and signature files (``signs``), switch it in, prune stage
     files of other runs (``live`` fingerprints stay), seal it. Returns the summary."""
     gen = publish.new_generation(out, run_fp)  # hidden until the switch
-    # The dataset's compression is most of the merge's CPU and the merge runs alone: it goes on
-    # threads of its own (zlib lets go of the GIL) while this thread links, copies and builds
-    # the rest, and is waited for before the switch. Its bytes do not depend on the threads.
-    with ThreadPoolExecutor(1) as background:
+    # The merge runs alone, so its work is spread over threads: the dataset's compression
+    # (ISA-L lets go of the GIL; its bytes do not depend on the threads) and the hard links of
+    # clean/ and extracted/ (a system call per document, without the GIL) run beside this
+    # thread, which copies, sums up and builds the rest; both are waited for before the switch.
+    with ThreadPoolExecutor(2) as background:
         shards = background.submit(dataset.publish, [files["clean"] for files, _ in emits], gen / "dataset",
                                    dataset_format)
-        known, summary = _assemble(gen, emits, signs, passed_over, report_run)  # an error: raised once the thread ends
+        links = background.submit(_link_trees, gen, [files["tree"] for files, _ in emits])
+        known, summary = _assemble(gen, emits, signs, passed_over, report_run, links)  # errors: raised once both end
         shards.result()
     publish.switch(out, gen)  # one rename: every output changes at once
     _prune_stages(stages, live)
@@ -42,14 +44,19 @@ def merge_run(out: Path, run_fp: str, emits: list[tuple[dict[str, str], str]], s
     return summary
 
 
-def _assemble(gen: Path, emits, signs, passed_over: dict[str, Any], report_run) -> tuple[dict, dict[str, Any]]:
-    """Everything of the generation but ``dataset/``: returns the digests the stage records
-    already hold (name -> (size, sha256)), and the summary."""
+def _link_trees(gen: Path, trees: list[str]) -> None:
+    for tree in trees:
+        publish.link_tree(os.path.join(tree, "clean"), gen / "clean")
+        publish.link_tree(os.path.join(tree, "extracted"), gen / "extracted")
+
+
+def _assemble(gen: Path, emits, signs, passed_over: dict[str, Any], report_run, links) -> tuple[dict, dict[str, Any]]:
+    """Everything of the generation but ``dataset/`` and the links of ``clean/`` and
+    ``extracted/`` (``links``: their future): returns the digests the stage records already
+    hold (name -> (size, sha256)), and the summary."""
     known: dict = {}  # digests the stage records hold: not computed again
     for files, record in emits:
         tree = files["tree"]
-        publish.link_tree(os.path.join(tree, "clean"), gen / "clean")
-        publish.link_tree(os.path.join(tree, "extracted"), gen / "extracted")
         prefix = os.path.basename(tree) + "/"
         for name, e in (read_record(record) or {"files": {}})["files"].items():
             if name.startswith(prefix):
@@ -72,7 +79,6 @@ def _assemble(gen: Path, emits, signs, passed_over: dict[str, Any], report_run) 
     summary = merge_tallies(totals)
     summary.update(passed_over)  # entries that are not documents, and folders that could not be read
     write_atomic(gen / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-    write_atomic(gen / "report.html", build_report(report, gen / "clean", summary, run=report_run))
     save_folder(gen / INDEX, [files for files, _ in signs], _link)
     for k, (files, record) in enumerate(signs):
         rec = read_record(record) or {"files": {}}
@@ -81,6 +87,8 @@ def _assemble(gen: Path, emits, signs, passed_over: dict[str, Any], report_run) 
             e = rec["files"].get(os.path.basename(files[key]))
             if e:
                 known[dest.path(key)] = (e[0], e[1])
+    links.result()  # the report reads a few clean texts
+    write_atomic(gen / "report.html", build_report(report, gen / "clean", summary, run=report_run))
     return known, summary
 
 
