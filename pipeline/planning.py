@@ -15,7 +15,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .dedup import corpus
 from .dedup.index import ARRAYS, KEYS, IndexError_, load_folder
 from .readers import count_inputs, identify_inputs, iter_inputs
 from .writers import dumps_bytes, loads, write_atomic
@@ -49,6 +48,8 @@ def prior_index(against: str) -> list[dict[str, Any]]:
     """The dedup index an earlier run left in ``against``/index/, as extra read-only shards."""
     if not against:
         return []
+    from .dedup import corpus
+
     folder = Path(against) / INDEX
     if not folder.is_dir():
         raise FileNotFoundError(f"--against {against}: no {INDEX}/ folder there (run CleanAll into it first)")
@@ -138,22 +139,48 @@ def in_child(fn, *args, meanwhile=None):
     """``fn(*args)`` in a forked process, where the platform has fork: the memory it takes
     (a folder of a million names is hundreds of MB) goes back to the system when it ends,
     instead of staying in the scheduling process that every task is forked from.
-    ``meanwhile()`` runs here while the child works."""
+    ``meanwhile()`` runs here while the child works; if it raises, the child is stopped."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     if "fork" not in multiprocessing.get_all_start_methods():
-        result = fn(*args)
         if meanwhile:
             meanwhile()
-        return result
+        return fn(*args)
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, args=(send, os.getpid(), fn, args), daemon=True)
+    child.start()  # before ``meanwhile`` starts any thread: a fork copies no running thread
+    send.close()
+    try:
+        if meanwhile:
+            meanwhile()
+        try:
+            ok, value = receive.recv()
+        except EOFError:  # it died without a word (killed, out of memory)
+            child.join()
+            raise RuntimeError(f"listing the inputs stopped with exit code {child.exitcode}") from None
+    except BaseException:
+        child.kill()
+        child.join()
+        raise
+    finally:
+        receive.close()
+    child.join()
+    if not ok:
+        raise value
+    return value
+
+
+def _child(send, parent: int, fn, args) -> None:
     from .guard import die_with_parent
 
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=die_with_parent,
-                             initargs=(os.getpid(),)) as pool:
-        future = pool.submit(fn, *args)
-        if meanwhile:
-            meanwhile()
-        return future.result()
-
-
+    die_with_parent(parent)
+    try:
+        result = (True, fn(*args))
+    except BaseException as e:  # raised again in the parent, as it is when it pickles
+        result = (False, e)
+    try:
+        send.send(result)
+    except Exception as e:  # an exception that does not pickle: its sentence
+        send.send((False, RuntimeError(f"{type(result[1]).__name__}: {result[1]}" if not result[0] else str(e))))
+    send.close()

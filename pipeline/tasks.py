@@ -28,9 +28,6 @@ from typing import Any, Iterator
 import luigi
 import luigi.format
 
-from . import chain
-from .boilerplate import strip_documents
-from .dedup import corpus
 from .documents import Document
 from .provenance import Totals, clean_record, id_hash, manifest_record
 from .report import ReportStats
@@ -41,7 +38,6 @@ from .stagefiles import hashed_open, read_record, verify_record, write_record
 from .writers import atomic_open, dumps, dumps_bytes, loads, safe_child, write_atomic, write_in_place
 from . import guard, publish
 from .dedup.index import ShardIndex
-from .merge import merge_run
 from .summary import format_summary
 from .planning import (INDEX, SIDE_ARRAYS, STAGES, _shard_plan_path, auto_shard_size, in_child, prior_fingerprint,
                        prior_index, shard_args_from_plan, write_plan)
@@ -90,6 +86,13 @@ def settings_digest() -> str:
     return h.hexdigest()[:16]
 
 
+def _read_settings() -> cleaning:
+    try:
+        return cleaning()
+    except Exception as e:  # luigi's parse errors have no common base class
+        raise guard.Refused(f"a [cleaning] setting cannot be read: {e}") from None
+
+
 def check_settings() -> None:
     """The ``[cleaning]`` settings, checked before anything runs: a value luigi cannot parse,
     a rule pack or line model that does not load, an unknown reason or a share outside 0-1 is
@@ -99,10 +102,7 @@ def check_settings() -> None:
     from .linediff import known_reasons
     from .rules.engine import PackError, load_pack
 
-    try:
-        c = cleaning()
-    except Exception as e:  # luigi's parse errors have no common base class
-        raise guard.Refused(f"a [cleaning] setting cannot be read: {e}") from None
+    c = _read_settings()
     try:
         packs = [load_pack(name) for name in packs_for(c.rule_pack)]
         for pack in packs:
@@ -123,11 +123,7 @@ def check_settings() -> None:
 def _warm() -> None:
     """Work every task repeats, done once in the scheduling process: with ``--workers N``
     luigi forks a process per task, and each inherits this instead of redoing it."""
-    from .rules.engine import load_pack
-    from .dedup import minhash  # noqa: F401  (numpy, xxhash)
     from .language import packs_for
-
-    from . import textarray
 
     langid = None
     if len(packs_for(cleaning().rule_pack)) > 1:  # auto: py3langid's model, 0.4 s to unpack
@@ -139,6 +135,14 @@ def _warm() -> None:
         # thread, as its LZMA unpacking lets go of the GIL while the rest below is done.
         langid = threading.Thread(target=_model)
         langid.start()
+    # The stages' modules: imported here, beside the listing, rather than when the package is
+    # (``luigi --module pipeline`` would import them before the listing could start).
+    from . import chain, textarray  # noqa: F401
+    from .boilerplate import strip_documents  # noqa: F401
+    from .dedup import corpus, minhash  # noqa: F401  (numpy, xxhash)
+    from .merge import merge_run  # noqa: F401
+    from .rules.engine import load_pack
+
     dedup_settings()  # LSH parameters: a numerical integration
     from .boilerplate import line_model_for
 
@@ -260,6 +264,8 @@ class RepairShard(_ShardTask):
             yield from read_documents(self.input_dir, inp, max_bytes)
 
     def transform(self, docs):
+        from . import chain
+
         return (chain.repair_document(d) for d in docs)
 
 
@@ -273,12 +279,16 @@ class StripShard(_ShardTask):
         return RepairShard(**self.shard_args())
 
     def transform(self, docs):
+        from .boilerplate import strip_documents
+
         c = cleaning()
         disabled = frozenset(r.strip() for r in c.disabled_reasons.split(",") if r.strip())
         return strip_documents(docs, c.rule_pack, disabled, c.line_model or None)
 
 
-def dedup_settings() -> corpus.DedupSettings:
+def dedup_settings() -> "corpus.DedupSettings":
+    from .dedup import corpus
+
     c = cleaning()
     from .dedup.minhash import lsh_params
 
@@ -304,6 +314,7 @@ class SignShard(_ShardTask):
         return {"docs": self.stage_path(ext="docs"), **ShardIndex(self.stage_path(ext="")[:-1]).paths()}
 
     def run(self):
+        from .dedup import corpus
         from .dedup.minhash import MinHasher
 
         t0 = time.perf_counter()
@@ -372,6 +383,8 @@ class NearDuplicates(_CorpusTask):
 
     def run(self):
         import numpy as np
+
+        from .dedup import corpus
 
         t0 = time.perf_counter()
         st = dedup_settings()
@@ -444,6 +457,9 @@ class EmitShard(_ShardTask):
         }
 
     def run(self):
+        from . import chain
+        from .dedup import corpus
+
         t0 = time.perf_counter()
         c = cleaning()
         req = self.requires()
@@ -574,7 +590,7 @@ class CleanAll(luigi.Task):
 
         central = not luigi.configuration.get_config().getboolean("core", "local_scheduler", False)
         guard.check_arguments(luigi.interface.core().workers, self.shard_size)
-        check_settings()
+        _read_settings()  # the rest of check_settings runs beside the listing (see _plan)
         guard.check_folders(str(self.input_dir), str(self.output_dir), str(self.against))
         guard.check_writable(str(self.output_dir))
         guard.quiet_expected_failures()
@@ -597,9 +613,13 @@ class CleanAll(luigi.Task):
                 prior = prior_fingerprint(str(self.against)) if self.against else ""
             except FileNotFoundError as e:
                 raise guard.Refused(str(e)) from None
+            def meanwhile():  # a refusal here stops the listing
+                check_settings()
+                _warm()
+
             plan_path, fingerprints, n_inputs, passed_over = in_child(
                 write_plan, str(self.input_dir), str(self.output_dir), self.shard_size, settings, prior,
-                luigi.interface.core().workers, meanwhile=_warm)
+                luigi.interface.core().workers, meanwhile=meanwhile)
             args = [{"input_dir": str(self.input_dir), "output_dir": str(self.output_dir), "shard": k,
                      "n_shards": len(fingerprints), "fingerprint": fp, "plan": plan_path}
                     for k, fp in enumerate(fingerprints)]
@@ -625,6 +645,8 @@ class CleanAll(luigi.Task):
 
     @guard.sentences_for_errors
     def run(self):
+        from .merge import merge_run
+
         t0 = time.perf_counter()
         shards, run_fp, n_inputs, passed_over = self._plan()
         out = Path(self.output_dir)

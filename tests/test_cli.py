@@ -236,6 +236,29 @@ def test_a_bad_setting_is_one_sentence_before_anything_runs(tmp_path, setting, s
     assert not (tmp_path / "out" / "manifest.jsonl").exists()
 
 
+def test_a_rule_pack_refused_while_the_inputs_are_listed_leaves_earlier_outputs(tmp_path):
+    """The packs are loaded beside the listing of the inputs (a forked process): a pack that
+    does not load stops that process and the run, and the published outputs stay as they were."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    seeds = Path(__file__).parent / "fixtures" / "seeds"
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "luigi", "--module", "pipeline", "CleanAll", "--input-dir", str(seeds), "--output-dir", str(out)]
+    assert subprocess.run(cmd, capture_output=True, cwd=tmp_path).returncode == 0
+    def published():  # all but the stage files and the lock (which holds the last run's pid)
+        return {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and "_stages" not in p.parts and p.name != ".lock"}
+
+    before = published()
+    cfg = tmp_path / "bad.cfg"
+    cfg.write_text("[cleaning]\nrule_pack = nope\n")
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "LUIGI_CONFIG_PATH": str(cfg)})
+    assert r.returncode == 2 and "cannot read the rule pack" in r.stderr and "Traceback" not in r.stderr
+    assert published() == before
+    assert subprocess.run(cmd, capture_output=True, cwd=tmp_path).returncode == 0  # and the lock was let go
+
+
 def test_diff_header_stays_one_line_for_a_name_with_a_line_break(fixtures, tmp_path):
     src = tmp_path / "in"
     src.mkdir()
