@@ -1,5 +1,6 @@
 """Hostile and broken inputs, generated on the fly (nothing large is committed)."""
 import gzip
+import os
 
 BODY = "Bài viết có nội dung thật sự dài để trình trích xuất lấy ra được một đoạn văn bản hoàn chỉnh và đầy đủ."
 
@@ -46,6 +47,10 @@ def write_corpus(root, fixtures, big_mb: int = 50, lines: int = 200_000) -> dict
     outside = root.parent / "outside-secret.txt"
     outside.write_text("bí mật ngoài thư mục đầu vào\n", encoding="utf-8")
     (root / "link.txt").symlink_to(outside)
+    # A named pipe, and a link to it under a name that looks like a document: opening either
+    # would wait for a writer forever. Neither is a document (counted as skipped entries).
+    os.mkfifo(root / "pipe")
+    (root / "pipe link.txt").symlink_to("pipe")
     return {
         "empty": "rejected", "blank": "rejected", "image": "rejected", "archive": "rejected",
         "bad bytes": "ok", "utf16 no bom": "ok", "windows-1258": "ok", "tcvn3": "ok",

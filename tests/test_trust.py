@@ -59,6 +59,7 @@ def test_hostile_inputs_never_stop_the_run(tmp_path, fixtures):
             clean = (out / "clean" / f"{doc_id}.txt").read_text(encoding="utf-8")
             check_invariant(raw, [Edit.from_json(e) for e in rec["edits"]], clean)
     assert "symbolic link" in recs["link"]["error"]
+    assert json.loads((out / "summary.json").read_text())["skipped_entries"] == 2  # the pipe and the link to it
     assert "PNG" in recs["image"]["error"] and "gzip" in recs["archive"]["error"]
     assert recs["tcvn3"]["encoding"] == "tcvn3" and recs["windows-1258"]["encoding"] == "windows-1258"
     assert recs["utf16 no bom"]["encoding"].startswith("utf-16-le")
