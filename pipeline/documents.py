@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, NamedTuple
 
 
+class NotText(ValueError):
+    """The bytes are not a text document; the message is shown to users."""
+
+
 @dataclass(slots=True)
 class Edit:
     """Replace ``raw[start:end]`` (== ``text``) with ``replacement``, because of ``reason``."""

@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .documents import Document
-from .encoding import NotText, decode
+from .documents import Document, NotText
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 WARC_SUFFIXES = (".warc",)
@@ -462,6 +461,8 @@ def _decode_into(doc: Document, data: bytes, kind: str) -> None:
         doc.raw, doc.encoding, meta = extract_html(data)
         doc.metadata.update(meta)
     else:
+        from .encoding import decode  # ftfy: imported by the tasks that decode, not by the listing
+
         decoded = decode(data)
         doc.raw, doc.encoding = decoded.text, decoded.encoding
 

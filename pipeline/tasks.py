@@ -137,7 +137,7 @@ def _warm() -> None:
         langid.start()
     # The stages' modules: imported here, beside the listing, rather than when the package is
     # (``luigi --module pipeline`` would import them before the listing could start).
-    from . import chain, textarray  # noqa: F401
+    from . import chain, encoding, textarray  # noqa: F401
     from .boilerplate import strip_documents  # noqa: F401
     from .dedup import corpus, minhash  # noqa: F401  (numpy, xxhash)
     from .merge import merge_run  # noqa: F401

@@ -99,3 +99,28 @@ def test_too_little_text_is_undetermined_not_a_guess():
     assert detect("a\r\nb")[0] == "und"
     assert detect("inner file")[0] == "und"
     assert detect("Der Hund läuft schnell über die Straße und bellt laut dabei")[0] == "de"
+
+
+def test_the_cached_language_model_answers_as_the_wheels_and_a_damaged_cache_is_unpacked_again(tmp_path, monkeypatch):
+    """py3langid's model is kept unpacked in a cache folder (0.3 s of CPU saved per run): what
+    is built from it classifies exactly as py3langid's own loading does, and a cache file that
+    was changed is found by its digest and replaced, not used."""
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    monkeypatch.setenv("PIPELINE_CACHE_DIR", str(tmp_path / "cache"))
+    wheel = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    texts = [ENGLISH, GERMAN, "Le gouvernement a annoncé mardi de nouvelles mesures pour les écoles de la région.",
+             "El gobierno anunció el martes nuevas medidas para las escuelas de la región afectada por la lluvia."]
+    first = language._identifier(language._unpacked(MODEL_DIR / MODEL_FILE))  # unpacks and caches
+    (cached,) = (tmp_path / "cache").glob("langid-*.npz")
+    again = language._identifier(language._unpacked(MODEL_DIR / MODEL_FILE))  # from the cache
+    for text in texts:
+        assert first.classify(text) == again.classify(text) == wheel.classify(text)
+    data = bytearray(cached.read_bytes())
+    data[len(data) // 2] ^= 1
+    cached.write_bytes(bytes(data))
+    assert language._unpacked(MODEL_DIR / MODEL_FILE) != bytes(data)  # damaged: unpacked again
+    assert cached.read_bytes() != bytes(data)
+    monkeypatch.setenv("PIPELINE_CACHE_DIR", "")
+    with pytest.raises(OSError):  # off: the caller falls back to py3langid's own loading
+        language._unpacked(MODEL_DIR / MODEL_FILE)
