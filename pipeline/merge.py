@@ -53,7 +53,7 @@ def _link_trees(gen: Path, trees: list[str]) -> None:
 def _assemble(gen: Path, emits, signs, passed_over: dict[str, Any], report_run, links) -> tuple[dict, dict[str, Any]]:
     """Everything of the generation but ``dataset/`` and the links of ``clean/`` and
     ``extracted/`` (``links``: their future): returns the digests the stage records already
-    hold (name -> (size, sha256)), and the summary."""
+    hold (name -> (size, digest)), and the summary."""
     known: dict = {}  # digests the stage records hold: not computed again
     for files, record in emits:
         tree = files["tree"]

@@ -121,7 +121,7 @@ def switch(out: str | os.PathLike, gen: Path) -> None:
 def seal(gen: Path, run_fp: str, known: dict[str, tuple[int, str]] | None = None) -> None:
     """Record every file of the generation with its length and hash (after the switch and the
     clean-up, so that the times recorded are final): what ``is_published`` checks. ``known``
-    gives (size, sha256) of files whose digest the stage records hold already: those are only
+    gives (size, digest) of files whose digest the stage records hold already: those are only
     stat'ed, not read again."""
     known = known or {}
     names, entries = [], {}

@@ -34,7 +34,7 @@ from .report import ReportStats
 from .stagefiles import VERSION as STAGE_VERSION
 from .stagefiles import read_docs, write_docs
 from .readers import InputFile, read_documents
-from .stagefiles import hashed_open, read_record, verify_record, write_record
+from .stagefiles import content_hash, hashed_open, read_record, verify_record, write_record
 from .writers import atomic_open, dumps, dumps_bytes, loads, safe_child, write_atomic, write_in_place
 from . import guard, publish
 from .dedup.index import ShardIndex
@@ -489,17 +489,18 @@ class EmitShard(_ShardTask):
                 clean = chain.finish_text(doc, repeat_window=0)  # repeats went in SignShard; None: rejected
                 raw_path = digest = None
                 if clean is not None:
-                    data = clean.encode("utf-8")  # once, for the file and its digest
-                    digest = hashlib.sha256(data).hexdigest()
+                    data = clean.encode("utf-8")  # once, for the file and its digests
+                    digest = hashlib.sha256(data).hexdigest()  # the manifest's clean_sha256
                     # In place: this folder is private to this task until its record exists.
                     path = safe_child(clean_dir, doc.id, ".txt")
-                    entries[_under(path, base)] = _entry(path, write_in_place(path, data), len(data), digest)
+                    entries[_under(path, base)] = _entry(path, write_in_place(path, data), len(data),
+                                                         content_hash(data).hexdigest())
                     if doc.info.get("input") == "html" or doc.encoding != "utf-8":  # raw is not the file as is
                         raw_path = f"extracted/{doc.id}.txt"
                         raw = doc.raw.encode("utf-8")
                         path = safe_child(extracted_dir, doc.id, ".txt")
                         entries[_under(path, base)] = _entry(path, write_in_place(path, raw), len(raw),
-                                                             hashlib.sha256(raw).hexdigest())
+                                                             content_hash(raw).hexdigest())
                     kept.append(id_hash(doc.id))
                 rec = manifest_record(doc, clean, raw_path, digest)
                 manifest.write(dumps_bytes(rec) + b"\n")
