@@ -5,6 +5,7 @@ before any task is scheduled, and the tasks read only their own shard's file of 
 """
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import itertools
@@ -122,8 +123,7 @@ def write_plan(input_dir: str, output_dir: str, shard_size: int, settings: str, 
         run_fp = hashlib.sha256("".join(fingerprints).encode() + settings.encode() + prior.encode()).hexdigest()[:16]
         plan_path = os.path.join(plans, f"{run_fp}.json")
         if not os.path.exists(plan_path):
-            shutil.rmtree(os.path.splitext(plan_path)[0], ignore_errors=True)  # a stopped run's, never indexed
-            os.rename(tmp, os.path.splitext(plan_path)[0])
+            _put_in_place(tmp, os.path.splitext(plan_path)[0])
             write_atomic(plan_path, json.dumps({"input_dir": input_dir, "output_dir": output_dir,
                                                 "shards": [{"fingerprint": fp} for fp in fingerprints]}))
         if seen != cache:
@@ -133,6 +133,32 @@ def write_plan(input_dir: str, output_dir: str, shard_size: int, settings: str, 
     passed_over = {"skipped_entries": tally["skipped"], "unreadable_folders": tally["unreadable"],
                    "unreadable_paths": tally["unreadable_paths"]}
     return plan_path, fingerprints, n_inputs, passed_over
+
+
+def _put_in_place(tmp: str, final: str) -> None:
+    """Rename the listing's folder to its final name. The folder may be there already: a
+    stopped run's, or another worker's on the same output folder (with luigid) that got there
+    first. Its files are then this listing's (the name is the digest of what they list) unless
+    someone changed them: kept when they are the same, replaced when not. Never removed first
+    (a worker may be reading it)."""
+    try:
+        os.rename(tmp, final)
+        return
+    except OSError as e:
+        if e.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+            raise
+    if sorted(os.listdir(tmp)) == sorted(os.listdir(final)) and all(
+            _same_bytes(os.path.join(tmp, n), os.path.join(final, n)) for n in os.listdir(tmp)):
+        return
+    aside = tempfile.mkdtemp(prefix=".damaged-", dir=os.path.dirname(final))
+    os.rename(final, os.path.join(aside, "plan"))
+    os.rename(tmp, final)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _same_bytes(a: str, b: str) -> bool:
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        return fa.read() == fb.read()
 
 
 def in_child(fn, *args, meanwhile=None):
