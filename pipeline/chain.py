@@ -12,13 +12,17 @@ from .encoding import repair_ops
 from .whitespace import layout_ops
 
 
-def repair_document(doc: Document) -> Document:
-    """Encoding repair: line ends, ftfy per line, NFC, odd spaces."""
+def repair_document(doc: Document, fold_crlf: bool = False) -> Document:
+    """Encoding repair: line ends, ftfy per line, NFC, odd spaces. ``fold_crlf``: CRLF line
+    ends are taken out of ``raw`` instead of made edits, until ``doc.unfold_crlf()`` (see
+    Document.fold_crlf): what the Luigi stages do, as it spares them an edit per line."""
     if doc.status == "rejected":
         return doc
     if not doc.raw.strip():
         doc.reject("the file contains only white space" if doc.raw else "the file is empty")
         return doc
+    if fold_crlf:
+        doc.fold_crlf()
     et = doc.edited()
     et.apply(repair_ops(et.text))
     doc.update(et)

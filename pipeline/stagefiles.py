@@ -22,7 +22,7 @@ from typing import BinaryIO, Iterable, Iterator
 from .documents import Document
 
 VERSION = f"{sys.version_info[0]}.{sys.version_info[1]}"
-HEADER = f"pipeline-stage 1 marshal {marshal.version} python {VERSION}\n".encode()
+HEADER = f"pipeline-stage 2 marshal {marshal.version} python {VERSION}\n".encode()
 
 
 class StageFileError(ValueError):

@@ -266,7 +266,7 @@ class RepairShard(_ShardTask):
     def transform(self, docs):
         from . import chain
 
-        return (chain.repair_document(d) for d in docs)
+        return (chain.repair_document(d, fold_crlf=True) for d in docs)
 
 
 class StripShard(_ShardTask):
@@ -487,6 +487,7 @@ class EmitShard(_ShardTask):
             for doc in read_docs(req["docs"].files()["docs"], raw_from=req["raw"].files()["docs"]):
                 corpus.apply_decision(doc, decisions.get(doc.id), c.dedup_action)
                 clean = chain.finish_text(doc, repeat_window=0)  # repeats went in SignShard; None: rejected
+                doc.unfold_crlf()  # the raw text and the edits as read: CRs back, each its own edit
                 raw_path = digest = None
                 if clean is not None:
                     data = clean.encode("utf-8")  # once, for the file and its digests

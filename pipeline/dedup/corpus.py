@@ -105,7 +105,7 @@ def sign_documents(docs: Iterable[Document], settings: DedupSettings, hasher: Mi
     doc_ids = [d.id for d in docs]
     doc_dates = [str(d.metadata.get("date") or "") for d in docs]
     doc_sites = [str(d.metadata.get("sitename") or d.metadata.get("hostname") or "") for d in docs]
-    doc_rawlen = [len(d.raw) for d in docs]
+    doc_rawlen = [d.raw_len() for d in docs]
     table = line_table(docs, hasher)
     lens, syllables, line_sig = table["lens"], table["syllables"], table["line_sig"]
     kept = drop_nearby_repeats(docs, table, settings.repeat_threshold, settings.repeat_window)
@@ -119,7 +119,7 @@ def sign_documents(docs: Iterable[Document], settings: DedupSettings, hasher: Mi
             para_lines.append(k)
             para_doc.append(d)
             if syllables[k] >= settings.min_words:  # only these are compared across documents
-                to_raw = to_raw or et.mapper()
+                to_raw = to_raw or docs[d].raw_mapper(et)
                 para_cur.append((start, end))
                 para_raw.append((to_raw(start, True), to_raw(end, False)))
     rows = np.asarray(para_lines, dtype=np.int64)
@@ -196,7 +196,7 @@ def _drop_repeats(doc: Document, et, texts, cur, flat, offs, line_sig, lo: int, 
     found = find_repeats(stripped, similarity, threshold, window)
     if not found:
         return list(range(lo, hi)), cur, et
-    ops = repeat_ops(doc.id, cur, found, et.text, et.mapper())
+    ops = repeat_ops(doc.id, cur, found, et.text, doc.raw_mapper(et))
     et.apply(ops)
     doc.update(et)
     gone = {i for i, _, _ in found}
@@ -683,7 +683,8 @@ def apply_decision(doc: Document, decision: dict[str, Any] | None, action: str =
             if action == "remove":
                 ops.append(Op(p["start"], end, "", p["reason"], p["rule"], extra or None))
             else:
-                flags.append({"start": et.raw_offset(p["start"]), "end": et.raw_offset(p["end"], False),
+                to_raw = doc.raw_mapper(et)
+                flags.append({"start": to_raw(p["start"]), "end": to_raw(p["end"], False),
                               "reason": p["reason"], "rule": p["rule"], **extra})
         et.apply(ops)
         doc.update(et)

@@ -83,6 +83,6 @@ def remove_repeats(doc, threshold: float = 0.8, window: int = 3):
         pos += len(part) + 1
     found = find_repeats(lines, lazy_similarity(lines), threshold, window)
     if found:
-        et.apply(repeat_ops(doc.id, spans, found, text, et.mapper()))
+        et.apply(repeat_ops(doc.id, spans, found, text, doc.raw_mapper(et)))
         doc.update(et)
     return doc
