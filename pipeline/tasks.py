@@ -570,7 +570,7 @@ class CleanAll(luigi.Task):
     input_dir = luigi.Parameter(default="seeds", description="folder of raw documents (.txt, .html, ...)")
     output_dir = luigi.Parameter(default="work", description="folder for clean/, clean.jsonl, manifest.jsonl")
     shard_size = luigi.IntParameter(default=0, description="documents per shard task; 0: automatic "
-                                    "(one shard per worker, from 5,000 to 10,000 documents)")
+                                    "(one shard per worker, from 5,000 to 10,000 documents, balanced by size)")
     against = luigi.Parameter(default="", description="an earlier run's output dir: deduplicate against its index/")
     allow_empty = luigi.BoolParameter(default=False, description="let an empty input folder replace earlier outputs")
     wait_for_lock = luigi.BoolParameter(default=False, significant=False,

@@ -177,6 +177,27 @@ def test_a_damaged_stage_file_is_refused_with_a_clear_error(tmp_path):
         list(read_docs(str(path)))
 
 
+def test_automatic_shards_weigh_the_same_and_their_bounds_fall_on_round_counts():
+    """One shard per worker, so the slower one is the run's: balanced by documents and bytes
+    together (flattened bodies and long texts cost the stages differently), bounds on multiples
+    of BALANCE_QUANTUM so that a small edit seldom moves one, every input once and in order."""
+    from pipeline.planning import BALANCE_QUANTUM, balanced_parts
+    from pipeline.readers import InputFile
+
+    # 6,000 small inputs, then 4,000 inputs ten times larger: by count alone the second shard
+    # would hold almost all the bytes.
+    inputs = [InputFile(f"a{i:05d}", f"a{i:05d}.txt", 1_000, 0) for i in range(6_000)]
+    inputs += [InputFile(f"b{i:05d}", f"b{i:05d}.txt", 10_000, 0) for i in range(4_000)]
+    parts = balanced_parts(inputs, 2)
+    assert [i for p in parts for i in p] == inputs
+    weight = [len(p) / len(inputs) + sum(i.size for i in p) / sum(i.size for i in inputs) for p in parts]
+    assert abs(weight[0] - weight[1]) < 0.1 and len(parts[0]) % BALANCE_QUANTUM == 0
+    edited = inputs[:]
+    edited[10] = InputFile("a00010", "a00010.txt", 1_500, 0)  # one file grew a little
+    assert [len(p) for p in balanced_parts(edited, 2)] == [len(p) for p in parts]
+    assert balanced_parts([], 2) == [] and balanced_parts(inputs[:3], 1) == [inputs[:3]]
+
+
 def test_report_and_totals_merged_from_shards_equal_one_pass(tmp_path, fixtures, monkeypatch):
     """Each shard gathers its share of the report; merged in any split, the page and the totals
     are what one pass over the manifest gives, also when the corpus outgrows the page's bounds."""
