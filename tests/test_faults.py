@@ -26,6 +26,9 @@ from conftest import FIXTURES, ROOT, published
 SOAK = int(os.environ.get("PIPELINE_SOAK", "0"))
 EXAMPLES = SOAK or 3
 TEXTS = [p.read_bytes() for p in sorted((FIXTURES / "seeds").glob("*.txt")) + sorted((FIXTURES / "dev" / "raw").glob("*.txt"))]
+# Every third text with CRLF line ends (as most of VNTC): the stages fold them away and put
+# them back (Document.fold_crlf), and that too must survive every fault.
+TEXTS = [t.replace(b"\n", b"\r\n") if k % 3 == 1 else t for k, t in enumerate(TEXTS)]
 
 change = st.one_of(
     st.tuples(st.just("add"), st.integers(0, len(TEXTS) - 1)),
