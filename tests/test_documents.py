@@ -1,4 +1,6 @@
 """The edit model: whatever stages do, edits quote raw, stay disjoint and rebuild the text."""
+import os
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -141,3 +143,31 @@ def test_folded_crlf_gives_the_manifest_the_unfolded_chain_gives(name, data):
     assert folded.raw == plain.raw and folded.status == plain.status
     assert [e.to_json() for e in folded.edits] == [e.to_json() for e in plain.edits]
     check_invariant(folded.raw, folded.edits, plain.text)
+
+
+_FRAGMENTS = [
+    "Hà Nội: Mưa lớn kéo dài khiến nhiều tuyến phố ngập sâu trong nước, giao thông tê liệt nhiều giờ liền.",
+    "Người dân đẩy xe qua đoạn đường ngập. (Ảnh: Ngọc Hà)",
+    "Tin liên quan", "Đọc thêm:", "TPO - Sáng nay, lực lượng chức năng đã có mặt tại hiện trường.",
+    "0:00 / 0:00", "NGUYỄN VĂN A", "Nguồn: https://example.vn/bai-viet", "./.", "", " ", "\t",
+    "Theo TTXVN", "Ông Nguyễn Văn B, Giám đốc Sở", "Mưa lớn gây ngập nặng tại Hà Nội",
+]
+
+
+@settings(max_examples=int(os.environ.get("PIPELINE_CRLF_EXAMPLES", "150")), deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_FRAGMENTS), st.sampled_from(["\n", "\r\n", "\r\n"])), min_size=1, max_size=25),
+       st.booleans(), st.integers(-1, 30))
+def test_folded_crlf_matches_the_unfolded_chain_on_drawn_documents(lines, final_break, lone_cr):
+    """Drawn documents of real page furniture and prose, with LF and CRLF line ends mixed (and
+    sometimes a lone CR, which leaves the text unfolded): the folded chain's raw text, edits
+    and clean text are the unfolded chain's."""
+    text = "".join(t + brk for t, brk in lines)
+    if not final_break:
+        text = text.rstrip("\r\n")
+    if 0 <= lone_cr < len(text):
+        text = text[:lone_cr] + "\r" + text[lone_cr:]
+    data = text.encode("utf-8")
+    plain = clean_document(read_bytes_document("d", data, "d.txt"))
+    folded = _folded_chain(read_bytes_document("d", data, "d.txt"))
+    assert folded.raw == plain.raw and folded.status == plain.status
+    assert [e.to_json() for e in folded.edits] == [e.to_json() for e in plain.edits]
