@@ -163,7 +163,9 @@ class EditedText:
                 raw_s, raw_e, pc, e = pieces[k]
                 if e is None and pc < cur < pc + raw_e - raw_s:
                     return raw_s + cur - pc
-            i = max(bisect.bisect_right(cur_starts, cur) - 2, 0)
+            # Every piece that starts at ``cur`` (several deletions may sit there side by
+            # side: an in-line cut, then a CR) and the one before, which may end there.
+            i = max(bisect.bisect_left(cur_starts, cur) - 1, 0)
             j = bisect.bisect_right(cur_starts, cur, lo=i)
             return self._map(cur, pieces[i:j], at_start)
 

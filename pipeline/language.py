@@ -111,8 +111,11 @@ def _unpacked(source):
     data = lzma.decompress(source.read_bytes())
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".langid-{key}.{os.getpid()}.tmp"
-    tmp.write_bytes(data)
-    os.replace(tmp, folder / f"langid-{key}-{xxhash.xxh3_128_hexdigest(data)}.npz")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, folder / f"langid-{key}-{xxhash.xxh3_128_hexdigest(data)}.npz")
+    except OSError:  # a full disk: no cache this time, and no half file left behind
+        tmp.unlink(missing_ok=True)
     return data
 
 

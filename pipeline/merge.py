@@ -31,7 +31,7 @@ def merge_run(out: Path, run_fp: str, emits: list[tuple[dict[str, str], str]], s
     # The merge runs alone, so its work is spread out. The hard links of clean/ and extracted/
     # (a system call per document) are made by a forked process: on a thread they waited for
     # the interpreter lock at each call while the others ran Python (0.26-0.3 s instead of
-    # 0.1). The dataset's compression runs on threads (ISA-L lets go of the lock; its bytes do
+    # 0.1). The dataset's compression runs on threads (zlib lets go of the lock; its bytes do
     # not depend on the threads) beside this thread, which copies and sums up the rest.
     done: dict[str, Any] = {}
 
@@ -42,7 +42,8 @@ def merge_run(out: Path, run_fp: str, emits: list[tuple[dict[str, str], str]], s
             done["known"], done["summary"], done["report"] = _assemble(gen, emits, signs, passed_over)
             shards.result()
 
-    in_child(_link_trees, gen, [files["tree"] for files, _ in emits], meanwhile=meanwhile)
+    in_child(_link_trees, gen, [files["tree"] for files, _ in emits], meanwhile=meanwhile,
+             what="linking the clean texts into the new outputs")
     summary = done["summary"]
     write_atomic(gen / "report.html", build_report(done["report"], gen / "clean", summary, run=report_run))  # reads a few clean texts
     publish.switch(out, gen)  # one rename: every output changes at once

@@ -188,9 +188,14 @@ def _put_in_place(tmp: str, final: str) -> None:
             _same_bytes(os.path.join(tmp, n), os.path.join(final, n)) for n in os.listdir(tmp)):
         return
     aside = tempfile.mkdtemp(prefix=".damaged-", dir=os.path.dirname(final))
-    os.rename(final, os.path.join(aside, "plan"))
-    os.rename(tmp, final)
-    shutil.rmtree(aside, ignore_errors=True)
+    try:
+        os.rename(final, os.path.join(aside, "plan"))
+        os.rename(tmp, final)
+    except OSError as e:  # another worker replaced it at the same moment: its files are these
+        if e.errno not in (errno.ENOENT, errno.ENOTEMPTY, errno.EEXIST):
+            raise
+    finally:
+        shutil.rmtree(aside, ignore_errors=True)
 
 
 def _same_bytes(a: str, b: str) -> bool:
@@ -198,7 +203,7 @@ def _same_bytes(a: str, b: str) -> bool:
         return fa.read() == fb.read()
 
 
-def in_child(fn, *args, meanwhile=None):
+def in_child(fn, *args, meanwhile=None, what: str = "listing the inputs"):
     """``fn(*args)`` in a forked process, where the platform has fork: the memory it takes
     (a folder of a million names is hundreds of MB) goes back to the system when it ends,
     instead of staying in the scheduling process that every task is forked from.
@@ -221,7 +226,7 @@ def in_child(fn, *args, meanwhile=None):
             ok, value = receive.recv()
         except EOFError:  # it died without a word (killed, out of memory)
             child.join()
-            raise RuntimeError(f"listing the inputs stopped with exit code {child.exitcode}") from None
+            raise RuntimeError(f"{what} stopped with exit code {child.exitcode}") from None
     except BaseException:
         child.kill()
         child.join()

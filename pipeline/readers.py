@@ -341,7 +341,7 @@ def _hash_file(path: str) -> tuple[os.stat_result, str]:
         want = min(st.st_size, 1 << 20) + 1  # one byte more than it holds: a short read is its end
         chunk = os.read(fd, want)
         h = hashlib.sha256(chunk)
-        if len(chunk) == want:  # larger than 1 MiB, or it grew since fstat
+        if len(chunk) == want or len(chunk) < st.st_size:  # larger than 1 MiB, grew, or a short read
             while chunk := os.read(fd, 1 << 20):
                 h.update(chunk)
     finally:

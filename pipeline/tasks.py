@@ -80,9 +80,13 @@ def settings_digest() -> str:
         if p.suffix in (".py", ".toml", ".json") and "__pycache__" not in p.parts:
             h.update(p.relative_to(root).as_posix().encode())
             h.update(p.read_bytes())
-    for own in (c.rule_pack, c.line_model):
+    for key, own in (("rule_pack", c.rule_pack), ("line_model", c.line_model)):
         if own.endswith((".toml", ".json")):
-            h.update(Path(own).read_bytes())
+            try:
+                h.update(Path(own).read_bytes())
+            except OSError as e:  # before check_settings has loaded it: the same refusal
+                what = "rule pack" if key == "rule_pack" else "line model"
+                raise guard.Refused(f"[cleaning] {key} = {own}: cannot read the {what} ({e.strerror or e})") from None
     return h.hexdigest()[:16]
 
 

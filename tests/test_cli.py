@@ -216,6 +216,8 @@ def test_pipeline_run_takes_switches_as_flags_like_luigi():
 
 @pytest.mark.parametrize("setting, says", [
     ("rule_pack = nope", "cannot read the rule pack"),
+    ("rule_pack = /nonexistent/missing.toml", "cannot read the rule pack"),  # read for the digest first
+    ("line_model = /nonexistent/missing.json", "cannot read the line model"),
     ("dedup_threshold = abc", "a [cleaning] setting cannot be read"),
     ("disabled_reasons = captions", "unknown reason 'captions'"),
     ("repeat_threshold = 5", "between 0 and 1"),

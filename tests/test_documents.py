@@ -151,6 +151,10 @@ _FRAGMENTS = [
     "Tin liên quan", "Đọc thêm:", "TPO - Sáng nay, lực lượng chức năng đã có mặt tại hiện trường.",
     "0:00 / 0:00", "NGUYỄN VĂN A", "Nguồn: https://example.vn/bai-viet", "./.", "", " ", "\t",
     "Theo TTXVN", "Ông Nguyễn Văn B, Giám đốc Sở", "Mưa lớn gây ngập nặng tại Hà Nội",
+    # an in-line cut right before a line end, in a line that repeats (its reference must not
+    # depend on whether a CR follows the cut)
+    "Mưa lớn gây ngập nặng tại nhiều tuyến phố Hà Nội sáng nay./.",
+    "Mưa lớn gây ngập nặng tại nhiều tuyến phố Hà Nội sáng nay./.",
 ]
 
 
