@@ -470,28 +470,28 @@ class Document:
         out: list[Edit] = []
         k, n = 0, len(crs)
 
-        def cr(q: int) -> Edit:
-            at = q + bisect.bisect_left(crs, q)
+        def cr(j: int) -> Edit:  # the j-th CR sits at crs[j] + j in the raw text (j CRs before it)
+            at = crs[j] + j
             return Edit(at, at + 1, "\r", "", "whitespace", "crlf")
 
         for e in self.edits:
             a, b = e.start, e.end
             while k < n and crs[k] <= a:
-                out.append(cr(crs[k]))
+                out.append(cr(k))
                 k += 1
-            inside = []
+            start = a + k  # after a CR at ``a``: the edit begins at its line feed
+            first = k
             while k < n and crs[k] < b:
-                inside.append(crs[k])
                 k += 1
-            start = a + bisect.bisect_right(crs, a)
-            end = b + bisect.bisect_left(crs, b) if b > a else start
+            inside = range(first, k)
+            end = b + k if b > a else start  # before a CR at ``b``
             if inside and e.replacement == "" and e.split:
                 pos = start
-                for q in inside:
-                    at = q + bisect.bisect_left(crs, q)
+                for j in inside:
+                    at = crs[j] + j
                     if at > pos:
                         out.append(Edit(pos, at, raw[pos:at], "", e.reason, e.rule, e.extra))
-                    out.append(cr(q))
+                    out.append(cr(j))
                     pos = at + 1
                 if end > pos:
                     out.append(Edit(pos, end, raw[pos:end], "", e.reason, e.rule, e.extra))
@@ -501,10 +501,9 @@ class Document:
                 reason, rule = _join("whitespace", reason), _join("crlf", rule)
             out.append(Edit(start, end, raw[start:end], e.replacement, reason, rule, e.extra))
         while k < n:
-            out.append(cr(crs[k]))
+            out.append(cr(k))
             k += 1
         self.raw, self.edits, self.crlf = raw, out, None
-
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> "Document":
