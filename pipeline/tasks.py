@@ -87,6 +87,15 @@ def settings_digest() -> str:
             except OSError as e:  # before check_settings has loaded it: the same refusal
                 what = "rule pack" if key == "rule_pack" else "line model"
                 raise guard.Refused(f"[cleaning] {key} = {own}: cannot read the {what} ({e.strerror or e})") from None
+    if c.rule_pack.endswith(".toml"):  # a model file such a pack names is a setting too
+        from .rules.engine import PackError, _words_model_path, load_pack
+
+        try:
+            words = load_pack(c.rule_pack).caption["words_model"]
+        except PackError as e:
+            raise guard.Refused(str(e)) from None
+        if words:
+            h.update(_words_model_path(words).read_bytes())
     return h.hexdigest()[:16]
 
 

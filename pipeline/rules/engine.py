@@ -59,6 +59,10 @@ PACK_SCHEMA: dict[str, dict[str, tuple]] = {
         "no_stop_max_words": (_INT, 45), "no_stop_plain_max_words": (_INT, 25),
         "no_stop_min_words_names": (_INT, 10), "names_ratio": (_NUM, 0.6),
         "byline_tail_max_lines": (_INT, 1000),
+        # a one-sentence line between paragraphs whose words read like a caption (a model
+        # learned from captions with credits: learn/caption_words.py); "" turns it off
+        "words_model": (_STR, ""), "words_threshold": (_NUM, 99.0), "words_min_words": (_INT, 3),
+        "words_max_words": (_INT, 30),
     },
 }
 _RULE_KEYS = {
@@ -191,6 +195,11 @@ def load_pack(name: str = "vi") -> Pack:
         raise PackError(f"{path}: cannot read the rule pack ({e})") from None
     settings = _settings(cfg, path)
     p, cap = settings["pack"], settings["caption"]
+    if cap["words_model"].endswith(".json"):  # a path: relative to the pack's folder
+        cap["words_model"] = str(path.parent / cap["words_model"])
+    if cap["words_model"] and not _words_model_path(cap["words_model"]).is_file():
+        raise PackError(f"{path}: [caption] words_model = {cap['words_model']!r}: no such model "
+                        f"({_words_model_path(cap['words_model'])})")
     up, low = p["upper_letters"], p["lower_letters"]
 
     def comp(pattern: str, ignore_case: bool = False, where: str = "") -> re.Pattern:
@@ -657,6 +666,9 @@ def _captions(body: list[Line], pack: Pack, title: Line | None) -> None:
             for k in run:
                 free[k].reason, free[k].rule = "caption", "between_paragraphs"
 
+    if cap["words_model"]:
+        _caption_words(body, pack, cap, first)
+
     # Short one-sentence lines between long paragraphs, in a photo-story layout (several).
     if sum(1 for ln in body if _is_body(ln, pack)) < 3:
         return
@@ -670,6 +682,51 @@ def _captions(body: list[Line], pack: Pack, title: Line | None) -> None:
         for run in runs:
             for k in run:
                 free[k].reason, free[k].rule = "caption", "short_between_paragraphs"
+
+
+def _caption_words(body: list[Line], pack: Pack, cap: dict, first: Line | None) -> None:
+    """One sentence standing between paragraphs (or beside a caption), whose words a model
+    trained on credited captions scores as a caption at or above ``words_threshold``: the
+    uncredited caption (`Hai đối tượng tại cơ quan điều tra.`). The layout picks the few lines
+    worth scoring; the words decide. Not in a document whose captions carry credits: there an
+    uncredited line that reads like a caption is a sentence of the story."""
+    if any(ln.rule == "photo_credit" for ln in body):
+        return
+    model = None
+    for k, ln in enumerate(body):
+        if ln.reason is not None or ln is first or k == 0 or k + 1 >= len(body):
+            continue
+        if not cap["words_min_words"] <= ln.words <= cap["words_max_words"] or not _one_sentence(ln, pack):
+            continue
+        if not (_beside(body[k - 1], pack) and _beside(body[k + 1], pack)):
+            continue
+        if model is None:
+            model = _words_model(cap["words_model"])
+        s = model.score(ln.text)
+        if s >= cap["words_threshold"]:
+            ln.reason, ln.rule, ln.score = "caption", "caption_words", round(s, 3)
+
+
+def _one_sentence(ln: Line, pack: Pack) -> bool:
+    t = ln.text
+    return (t.endswith(".") and not t.endswith("..") and not pack.sentence_break.search(t)
+            and t[0] not in "-–•*+\"“'‘" and not _narrative(t, pack))
+
+
+def _beside(ln: Line, pack: Pack) -> bool:
+    """A neighbour that makes a line stand apart: a paragraph, or another caption."""
+    return ln.reason == "caption" or ln.reason is None and _paragraph_like(ln, pack)
+
+
+def _words_model_path(name: str) -> Path:
+    return Path(name) if name.endswith(".json") else Path(__file__).parent.parent / "models" / f"{name}.json"
+
+
+@functools.lru_cache(maxsize=4)
+def _words_model(name: str):
+    from ..learn.caption_words import CaptionWords
+
+    return CaptionWords.load(_words_model_path(name))
 
 
 def _repeats_title(ln: Line, title: Line | None) -> bool:
