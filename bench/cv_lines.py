@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline.chain import clean_document  # noqa: E402
 from pipeline.learn.labelled import find_labelled  # noqa: E402
-from pipeline.learn.train import OWN_SETS, collect, fit, fold_of, thresholds  # noqa: E402
+from pipeline.learn.train import OWN_SETS, collect, fit, fold_of, held_out_scores, soft_rows, thresholds  # noqa: E402
 from pipeline.readers import read_bytes_document  # noqa: E402
 from pipeline.rules.engine import load_pack  # noqa: E402
 
@@ -54,6 +54,29 @@ def score(shared: Path, labels: Path, clean: Path) -> str:
     return f"lines {d['precision']} / {d['recall']}  words {d['word_precision']} / {d['word_recall']}"
 
 
+def print_curve(ex, folds: int) -> None:
+    """The held-out precision-recall curve of the lines no trusted rule removed (each row's
+    probability from a model that never saw its document): what a threshold can buy."""
+    import numpy as np
+
+    keep = ~soft_rows(ex)
+    p, y = held_out_scores(ex, folds)[keep], ex.y[keep]
+    if not len(y) or not y.sum():
+        return
+    order = np.argsort(-p, kind="stable")
+    hits = np.cumsum(y[order])
+    prec = hits / np.arange(1, len(y) + 1)
+    rec = hits / y.sum()
+    print(f"\nheld-out curve over {len(y)} lines no rule removed ({int(y.sum())} furniture):")
+    print("  threshold  precision  recall")
+    for r in (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+        i = int(np.argmax(rec >= r))
+        print(f"  {p[order][i]:9.3f}  {prec[i]:9.3f}  {rec[i]:6.3f}")
+    for target in (0.99, 0.95, 0.9):
+        ok = np.flatnonzero(prec >= target)
+        print(f"  recall at precision >= {target}: {rec[ok[-1]] if len(ok) else 0.0:.3f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared")
@@ -74,6 +97,8 @@ def main() -> None:
     out = args.out or Path(tempfile.mkdtemp(prefix="cv-lines-"))
     out.mkdir(parents=True, exist_ok=True)
     print(f"{len(docs)} documents, {len(ex.y)} candidate lines ({int(ex.y.sum())} furniture); outputs in {out}")
+
+    print_curve(ex, args.folds)
 
     # the rules alone on the same documents: what the model adds or takes away
     clean_into(docs, Path("none"), out / "rules")
