@@ -25,7 +25,9 @@ def test_two_workers_on_luigid_match_the_local_run(fixtures, tmp_path):
     for p in list((fixtures / "seeds").glob("*.txt")) + list((fixtures / "dev" / "raw").glob("*.txt")):
         shutil.copy(p, src / p.name)
     local = tmp_path / "local"
-    run_cleanall(src, local, "--shard-size", "3")
+    # one document a shard: 140-odd tasks, so that the second worker, started a moment after the
+    # first, always finds work left (with 50 tasks a loaded machine once let the first do all)
+    run_cleanall(src, local, "--shard-size", "1")
 
     port = _free_port()
     luigid_bin = Path(sys.executable).with_name("luigid")
@@ -44,7 +46,7 @@ def test_two_workers_on_luigid_match_the_local_run(fixtures, tmp_path):
         cfg = ROOT / "luigi-central.cfg"  # the file the README tells users to use
         out = tmp_path / "central"
         cmd = [sys.executable, "-m", "luigi", "--module", "pipeline", "CleanAll", "--input-dir", str(src),
-               "--output-dir", str(out), "--shard-size", "3", "--workers", "1",
+               "--output-dir", str(out), "--shard-size", "1", "--workers", "1",
                "--scheduler-host", "127.0.0.1", "--scheduler-port", str(port)]
         env = dict(os.environ, LUIGI_CONFIG_PATH=str(cfg))
         workers = [subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
