@@ -58,11 +58,10 @@ def check_folders(input_dir: str, output_dir: str, against: str = "") -> None:
             raise Refused(f"--against {against}: no such folder")
         if not os.path.isdir(os.path.join(against, "index")):
             raise Refused(f"--against {against} holds no index/ folder; give the output folder of an earlier run")
-        from .publish import RECORD, current_generation
-        from .stagefiles import verify_record
+        from .publish import current_generation, verify_generation
 
         gen = current_generation(against)
-        if gen is not None and not verify_record(str(gen / RECORD), str(gen)):
+        if gen is not None and not verify_generation(gen):
             raise Refused(f"--against {against}: its outputs were changed or damaged since that run wrote them; "
                           "run CleanAll into that folder again first")
 

@@ -48,7 +48,8 @@ def merge_run(out: Path, run_fp: str, emits: list[tuple[dict[str, str], str]], s
     write_atomic(gen / "report.html", build_report(done["report"], gen / "clean", summary, run=report_run))  # reads a few clean texts
     publish.switch(out, gen)  # one rename: every output changes at once
     _prune_stages(stages, live)
-    publish.seal(gen, run_fp, done["known"])
+    publish.seal(gen, run_fp, done["known"],
+                 [(record, os.path.basename(files["tree"]) + "/") for files, record in emits])
     return summary
 
 
@@ -61,14 +62,9 @@ def _link_trees(gen: Path, trees: list[str]) -> None:
 def _assemble(gen: Path, emits, signs, passed_over: dict[str, Any]) -> tuple[dict, dict[str, Any], ReportStats]:
     """Everything of the generation but ``dataset/``, the links of ``clean/`` and
     ``extracted/`` and the report: returns the digests the stage records already hold
-    (name -> (size, digest)), the summary and the report's numbers."""
+    (name -> (size, digest); the per-document files' are read by the seal, a shard at a
+    time), the summary and the report's numbers."""
     known: dict = {}  # digests the stage records hold: not computed again
-    for files, record in emits:
-        tree = files["tree"]
-        prefix = os.path.basename(tree) + "/"
-        for name, e in (read_record(record) or {"files": {}})["files"].items():
-            if name.startswith(prefix):
-                known[name[len(prefix):]] = (e[0], e[1])
     for name, key in (("clean.jsonl", "clean"), ("manifest.jsonl", "manifest")):
         entries: dict[str, list] = {}
         with hashed_open(str(gen / name), entries, str(gen)) as dst:

@@ -131,17 +131,14 @@ def write_plan(input_dir: str, output_dir: str, shard_size: int, settings: str, 
     balance = not shard_size and -(-n_listed // size) <= BALANCED_MAX_SHARDS
     tally: dict[str, Any] = {}
     cache_path = os.path.join(output_dir, STAGES, INPUTS_CACHE)
-    try:
-        with open(cache_path, "rb") as f:
-            cache = loads(f.read())
-    except (OSError, ValueError):
-        cache = {}
-    seen: dict[str, list] = {}
-    stream = identify_inputs(input_dir, iter_inputs(input_dir, tally), cache if isinstance(cache, dict) else {}, seen)
     plans = os.path.join(output_dir, STAGES, "plan")
     os.makedirs(plans, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=".listing-", dir=plans)
     fingerprints, n_inputs = [], 0
+    cache_tmp = tempfile.mkdtemp(prefix=".listing-cache-", dir=plans)  # not in ``tmp``: that becomes the plan
+    old_cache = _CacheReader(cache_path)
+    new_cache = _CacheWriter(os.path.join(cache_tmp, INPUTS_CACHE))
+    stream = identify_inputs(input_dir, iter_inputs(input_dir, tally), old_cache.rows(), new_cache.add)
     try:
         if balance:  # a few large shards, one per worker: split so that they weigh the same
             listed = list(stream)
@@ -163,13 +160,84 @@ def write_plan(input_dir: str, output_dir: str, shard_size: int, settings: str, 
             _put_in_place(tmp, os.path.splitext(plan_path)[0])
             write_atomic(plan_path, json.dumps({"input_dir": input_dir, "output_dir": output_dir,
                                                 "shards": [{"fingerprint": fp} for fp in fingerprints]}))
-        if seen != cache:
-            write_atomic(cache_path, dumps_bytes(seen))
+        new_cache.close()
+        if new_cache.digest() != old_cache.digest():
+            os.replace(new_cache.path, cache_path)
     finally:
+        old_cache.close()
+        new_cache.close()
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(cache_tmp, ignore_errors=True)
     passed_over = {"skipped_entries": tally["skipped"], "unreadable_folders": tally["unreadable"],
                    "unreadable_paths": tally["unreadable_paths"]}
     return plan_path, fingerprints, n_inputs, passed_over
+
+
+_CACHE_HEADER = b'{"inputs_cache":2}\n'
+
+
+class _CacheReader:
+    """The last run's input digests, one JSON row per line in listing order, read as a stream
+    (a million inputs make a 160 MB cache: it is never held whole). Anything unreadable, or of
+    an older layout, is an empty cache: every file is read again, once."""
+
+    def __init__(self, path: str):
+        self._h = hashlib.sha256()
+        try:
+            self._f = open(path, "rb")
+        except OSError:
+            self._f = None
+            return
+        head = self._f.readline()
+        if head != _CACHE_HEADER:
+            self._f.close()
+            self._f = None
+        else:
+            self._h.update(head)
+
+    def rows(self):
+        if self._f is None:
+            return
+        for line in self._f:
+            self._h.update(line)
+            try:
+                row = loads(line)
+            except ValueError:
+                return
+            if isinstance(row, list) and len(row) == 7 and isinstance(row[0], str) and isinstance(row[1], str):
+                yield row
+
+    def digest(self) -> str | None:
+        """The whole old file's digest (what the listing did not reach is read now)."""
+        if self._f is None:
+            return None
+        for line in self._f:
+            self._h.update(line)
+        return self._h.hexdigest()
+
+    def close(self) -> None:
+        if self._f is not None:
+            self._f.close()
+
+
+class _CacheWriter:
+    def __init__(self, path: str):
+        self.path = path
+        self._f = open(path, "wb", buffering=1 << 20)
+        self._h = hashlib.sha256(_CACHE_HEADER)
+        self._f.write(_CACHE_HEADER)
+
+    def add(self, row: list) -> None:
+        line = dumps_bytes(row) + b"\n"
+        self._h.update(line)
+        self._f.write(line)
+
+    def digest(self) -> str:
+        return self._h.hexdigest()
+
+    def close(self) -> None:
+        if not self._f.closed:
+            self._f.close()
 
 
 def _put_in_place(tmp: str, final: str) -> None:

@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from pathlib import Path
 
-from .stagefiles import file_entry, read_record, stat_matches, write_record
+from .stagefiles import RECORD_VERSION, entry_matches, file_entry, read_record, stat_matches, write_record
 
 CURRENT = ".current"
 GEN_PREFIX = ".gen-"
 RECORD = ".record"
 PUBLISHED = ("manifest.jsonl", "clean.jsonl", "dataset", "clean", "extracted", "summary.json", "report.html", "index")
 FOLDERS = ("clean", "extracted", "index")
+TREES = ("clean/", "extracted/")  # one file per document: recorded in parts, never all at once
 
 
 def current_generation(out: str | os.PathLike) -> Path | None:
@@ -118,22 +120,55 @@ def switch(out: str | os.PathLike, gen: Path) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
-def seal(gen: Path, run_fp: str, known: dict[str, tuple[int, str]] | None = None) -> None:
+def seal(gen: Path, run_fp: str, known: dict[str, tuple[int, str]] | None = None,
+         parts: list[tuple[str, str]] | None = None) -> None:
     """Record every file of the generation with its length and hash (after the switch and the
     clean-up, so that the times recorded are final): what ``is_published`` checks. ``known``
     gives (size, digest) of files whose digest the stage records hold already: those are only
-    stat'ed, not read again."""
+    stat'ed, not read again.
+
+    The per-document files (``clean/``, ``extracted/``) are recorded in parts, one per emit
+    shard (``parts``: the shard's stage record and the prefix of its tree there), each written
+    as its own file ``.record.NNNNN`` that the main record pins by its digest: a million
+    documents never sit in memory at once, here or in ``is_published``."""
     known = known or {}
+    gen_s = os.fspath(gen)
+    part_names, in_parts = [], 0
+    for k, (record, prefix) in enumerate(parts or ()):
+        rec = read_record(record) or {"files": {}}
+        entries: dict[str, list] = {}
+        for name, e in rec["files"].items():
+            if not name.startswith(prefix):
+                continue
+            rel = name[len(prefix):]
+            if rel.startswith(TREES):
+                entry = _linked_entry(os.path.join(gen_s, rel), e)
+                if entry is not None:
+                    entries[rel] = entry
+        part = f"{RECORD}.{k:05d}"
+        write_record(os.path.join(gen_s, part), gen_s, (), entries=entries)
+        part_names.append(part)
+        in_parts += len(entries)
+    if parts is not None and _count_trees(gen_s) != in_parts:
+        # a file no shard's record names (never on a run's own outputs): found the slow way
+        named = set()
+        for part in part_names:
+            named.update((read_record(os.path.join(gen_s, part)) or {"files": {}})["files"])
+        strays = sorted(n for n in _tree_names(gen_s) if n not in named)
+        part = f"{RECORD}.{len(part_names):05d}"
+        write_record(os.path.join(gen_s, part), gen_s, strays)
+        part_names.append(part)
     names, entries = [], {}
-    stack = [(os.fspath(gen), "")]
+    stack = [(gen_s, "")]
     while stack:  # one scandir per folder, one stat per file
         path, prefix = stack.pop()
         with os.scandir(path) as it:
             for e in it:
-                if e.is_dir(follow_symlinks=False):
-                    stack.append((e.path, prefix + e.name + "/"))
-                    continue
                 name = prefix + e.name
+                if e.is_dir(follow_symlinks=False):
+                    if parts is None or (name + "/") not in TREES:
+                        stack.append((e.path, name + "/"))
+                    continue
                 if name == RECORD:
                     continue
                 hit = known.get(name)
@@ -143,7 +178,104 @@ def seal(gen: Path, run_fp: str, known: dict[str, tuple[int, str]] | None = None
                         entries[name] = [st.st_size, hit[1], st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
                         continue
                 names.append(name)
-    write_record(str(gen / RECORD), str(gen), sorted(names), extra={"run": run_fp}, entries=entries)
+    extra = {"run": run_fp} if parts is None else {"run": run_fp, "parts": part_names}
+    write_record(str(gen / RECORD), str(gen), sorted(names), extra=extra, entries=entries)
+
+
+def _linked_entry(path: str, staged: list) -> list | None:
+    """The record entry of a generation's link to a stage file whose (size, digest) the stage
+    record holds: a stat, and a read only when the size differs."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    if st.st_size == staged[0] and stat.S_ISREG(st.st_mode):
+        return [st.st_size, staged[1], st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+    return file_entry(path)
+
+
+def _tree_files(gen: str):
+    """(name, DirEntry) of every file under the per-document folders, without a stat."""
+    for tree in TREES:
+        stack = [(os.path.join(gen, tree[:-1]), tree)]
+        while stack:
+            path, prefix = stack.pop()
+            try:
+                it = os.scandir(path)
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            with it:
+                for e in it:
+                    if e.is_dir(follow_symlinks=False):
+                        stack.append((e.path, prefix + e.name + "/"))
+                    else:
+                        yield prefix + e.name, e
+
+
+def _count_trees(gen: str) -> int:
+    return sum(1 for _ in _tree_files(gen))
+
+
+def _tree_names(gen: str) -> list[str]:
+    return [name for name, _ in _tree_files(gen)]
+
+
+def verify_generation(gen: Path) -> bool:
+    """Whether every file the generation's record names (its parts' too) is there, whole and
+    unchanged, and no other file is."""
+    gen_s = os.fspath(gen)
+    rec = read_record(os.path.join(gen_s, RECORD))
+    if rec is None:
+        return False
+    parts = rec.get("parts")
+    parted = isinstance(parts, list)
+    # One pass over the folder: every file's stat but the per-document ones (counted only).
+    seen: dict[str, os.stat_result] = {}
+    in_trees = 0
+    stack = [(gen_s, "")]
+    while stack:
+        path, prefix = stack.pop()
+        with os.scandir(path) as it:
+            for e in it:
+                name = prefix + e.name
+                if e.is_dir(follow_symlinks=False):
+                    if parted and (name + "/") in TREES:
+                        in_trees += sum(1 for _ in _tree_files_under(e.path))
+                    else:
+                        stack.append((e.path, name + "/"))
+                else:
+                    seen[name] = e.stat(follow_symlinks=False)
+    seen.pop(RECORD, None)
+    files = rec["files"]
+    if seen.keys() != files.keys():  # a file added, or one gone
+        return False
+    if not all(stat_matches(st, os.path.join(gen_s, name), files[name]) for name, st in seen.items()):
+        return False
+    if not parted:
+        return True
+    named = 0
+    for part in parts:  # each pinned by its digest in ``files``, checked above
+        if not isinstance(part, str) or part not in files:
+            return False
+        prec = read_record(os.path.join(gen_s, part))
+        if prec is None:
+            return False
+        for name, entry in prec["files"].items():
+            if not name.startswith(TREES) or not entry_matches(os.path.join(gen_s, name), entry):
+                return False
+        named += len(prec["files"])
+    return named == in_trees  # every file a part names is there: so no other is
+
+
+def _tree_files_under(path: str):
+    stack = [path]
+    while stack:
+        with os.scandir(stack.pop()) as it:
+            for e in it:
+                if e.is_dir(follow_symlinks=False):
+                    stack.append(e.path)
+                else:
+                    yield e
 
 
 def is_published(out: str | os.PathLike, run_fp: str) -> bool:
@@ -162,22 +294,7 @@ def is_published(out: str | os.PathLike, run_fp: str) -> bool:
                 return False
         except OSError:
             return False
-    # One pass over the folder: every file's stat, and so any file the record does not name.
-    seen: dict[str, os.stat_result] = {}
-    stack = [(str(gen), "")]
-    while stack:
-        path, prefix = stack.pop()
-        with os.scandir(path) as it:
-            for e in it:
-                if e.is_dir(follow_symlinks=False):
-                    stack.append((e.path, prefix + e.name + "/"))
-                else:
-                    seen[prefix + e.name] = e.stat(follow_symlinks=False)
-    seen.pop(RECORD, None)
-    files = rec["files"]
-    if seen.keys() != files.keys():  # a file added, or one gone
-        return False
-    return all(stat_matches(st, os.path.join(gen, name), files[name]) for name, st in seen.items())
+    return verify_generation(gen)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -194,4 +311,4 @@ def _fsync_dir(path: Path) -> None:
 
 
 __all__ = ["CURRENT", "PUBLISHED", "current_generation", "new_generation", "link_tree", "switch", "seal", "is_published",
-           "file_entry"]
+           "verify_generation", "file_entry"]

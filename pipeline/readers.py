@@ -15,7 +15,7 @@ import stat
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from .documents import Document, NotText
 
@@ -349,32 +349,40 @@ def _hash_file(path: str) -> tuple[os.stat_result, str]:
     return st, h.hexdigest()
 
 
-def identify_inputs(input_dir: str | os.PathLike, inputs, cache: dict, seen: dict) -> Iterator[InputFile]:
-    """Each input with the digest of its content, its identity. ``cache`` (relpath -> [size,
-    mtime_ns, ctime_ns, inode, sha256], from the last run) spares re-reading a file whose
-    size, mtime, ctime and inode are all unchanged: an edit moves the ctime, which no user can
-    set back, even when the size and the mtime are restored. ``seen`` gets this run's entries."""
+def identify_inputs(input_dir: str | os.PathLike, inputs, cache: Iterable[list], seen) -> Iterator[InputFile]:
+    """Each input with the digest of its content, its identity. ``cache`` (the last run's rows
+    ``[id, relpath, size, mtime_ns, ctime_ns, inode, digest]`` in listing order) spares
+    re-reading a file whose size, mtime, ctime and inode are all unchanged: an edit moves the
+    ctime, which no user can set back, even when the size and the mtime are restored. ``seen``
+    (a callable) gets this run's rows, in the same order.
+
+    Both streams come in id order, so they are walked side by side: memory is one row, however
+    many inputs (a row out of order is only a miss: the file is read again)."""
+    rows = iter(cache)
+    row = next(rows, None)
     for inp in inputs:
         if inp.outside or inp.problem:
             yield inp
             continue
-        path = os.path.join(input_dir, inp.relpath) if not inp.problem else ""
+        path = os.path.join(input_dir, inp.relpath)
+        while row is not None and row[0] < inp.id:
+            row = next(rows, None)
+        hit = row if row is not None and row[0] == inp.id and row[1] == inp.relpath else None
         try:
             if inp.ino:  # the listing's stat
                 key = [inp.size, inp.mtime_ns, inp.ctime_ns, inp.ino]
             else:
                 st = os.stat(path)
                 key = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
-            hit = cache.get(inp.relpath)
-            if hit is not None and list(hit[:4]) == key:
-                digest = hit[4]
+            if hit is not None and hit[2:6] == key:
+                digest = hit[6]
             else:
                 st, digest = _hash_file(path)
                 key = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
         except OSError:  # unreadable or gone: read_document rejects it with the reason
             yield inp
             continue
-        seen[inp.relpath] = key + [digest]
+        seen([inp.id, inp.relpath, *key, digest])
         yield InputFile(inp.id, inp.relpath, key[0], key[1], inp.outside, digest, inp.problem)
 
 
