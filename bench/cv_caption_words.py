@@ -71,7 +71,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--model", default="vi_caption_words")
-    ap.add_argument("--target", type=float, default=0.95)
+    ap.add_argument("--target", type=float, default=0.9)
     ap.add_argument("--folds", type=int, default=5)
     a = ap.parse_args()
     sets = [a.shared / s for s in LINE_SETS] + sorted(p for p in (ROOT / "training").glob("v*") if (p / "labels").is_dir())

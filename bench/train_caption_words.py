@@ -67,6 +67,8 @@ def main() -> None:
     files = sorted(p for p in a.corpus.iterdir() if p.suffix == ".txt" and p.name not in skip)
     with Pool(2) as pool:
         rows = [r for doc in pool.map(examples, files, chunksize=64) for r in doc]
+    if not any(y for _, y in rows):
+        sys.exit(f"{a.corpus}: no caption with a photo credit found in {len(files)} texts; nothing written")
     model = fit([t for t, _ in rows], [y for _, y in rows], a.c,
                 {"corpus_documents": len(files), "left_out_labelled": len(skip)})
     model.save(a.out)

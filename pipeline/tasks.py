@@ -87,15 +87,20 @@ def settings_digest() -> str:
             except OSError as e:  # before check_settings has loaded it: the same refusal
                 what = "rule pack" if key == "rule_pack" else "line model"
                 raise guard.Refused(f"[cleaning] {key} = {own}: cannot read the {what} ({e.strerror or e})") from None
-    if c.rule_pack.endswith(".toml"):  # a model file such a pack names is a setting too
-        from .rules.engine import PackError, _words_model_path, load_pack
+    # a caption-words model a pack names by path (outside the package) is a setting too
+    from .rules.engine import PACK_DIR, PackError, _words_model_path, load_pack
 
+    packs = [c.rule_pack] if c.rule_pack.endswith(".toml") else sorted(str(p) for p in PACK_DIR.glob("*.toml"))
+    for pack in packs:
         try:
-            words = load_pack(c.rule_pack).caption["words_model"]
+            words = load_pack(pack).caption["words_model"]
         except PackError as e:
             raise guard.Refused(str(e)) from None
-        if words:
-            h.update(_words_model_path(words).read_bytes())
+        if words.endswith(".json"):
+            try:
+                h.update(_words_model_path(words).read_bytes())
+            except OSError as e:
+                raise guard.Refused(f"{pack}: cannot read the caption-words model {words} ({e.strerror or e})") from None
     return h.hexdigest()[:16]
 
 

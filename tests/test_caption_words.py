@@ -17,10 +17,11 @@ DOC = (FIX / "vfnd__real__VFND_Ac_Real_110.txt").read_text(encoding="utf-8")
 CAPTION = "Hai đối tượng tại cơ quan điều tra."
 
 
-def _pack_with(tmp_path: Path, line: str) -> str:
+def _pack_with(tmp_path: Path, line: str, name: str = "vi-captions") -> str:
+    """A copy of the shipped pack with ``line`` (packs are cached by path: one name, one text)."""
     text = (PACK_DIR / "vi.toml").read_text(encoding="utf-8").replace('words_model = ""', line)
     assert line in text
-    path = tmp_path / "vi-captions.toml"
+    path = tmp_path / f"{name}.toml"
     path.write_text(text, encoding="utf-8")
     return str(path)
 
@@ -71,3 +72,21 @@ def test_training_twice_gives_identical_bytes(tmp_path):
     again = CaptionWords.load(tmp_path / "m.json")
     assert again.to_json() == a.to_json()
     assert again.score(CAPTION) > again.score(lines[1]["text"])  # it learned the fixture's captions
+
+
+def test_a_credit_alone_on_its_line_also_marks_a_credited_document(tmp_path):
+    credited = DOC.replace("Tang vật bị cơ quan công an thu giữ\n", "Tang vật bị cơ quan công an thu giữ\nẢnh: CA\n")
+    assert credited != DOC
+    cleaned = clean_text(credited, pack=_pack_with(tmp_path, 'words_model = "vi_caption_words"'))
+    assert CAPTION in cleaned.text.splitlines()
+
+
+def test_a_model_path_is_read_from_the_pack_folder_and_a_broken_one_refused(tmp_path, monkeypatch):
+    (tmp_path / "m.json").write_bytes(MODEL_PATH.read_bytes())
+    pack = _pack_with(tmp_path, 'words_model = "m.json"')
+    monkeypatch.chdir("/")
+    assert CAPTION not in clean_text(DOC, pack=pack).text.splitlines()
+    for k, bad in enumerate(("not json", json.dumps({**json.loads(MODEL_PATH.read_text()), "weights_f16": "AAAA"}))):
+        (tmp_path / f"bad{k}.json").write_text(bad)
+        with pytest.raises(PackError, match="not a usable caption-words model"):
+            load_pack(_pack_with(tmp_path, f'words_model = "bad{k}.json"', f"bad{k}"))

@@ -5,8 +5,8 @@ see; what gives it away is its language: a scene described in the present, a per
 title, no connective to the paragraph before. Those words are learned without labels from an
 unlabelled corpus: a caption the credit rule found (its credit cut off) is a caption example,
 a sentence from the middle of a long paragraph is a body example. A logistic regression over
-hashed word uni- and bigrams then scores any line; the line model takes that score as one
-feature among its others (it knows that a short heading also scores high).
+hashed word uni- and bigrams then scores any line (the rule ``caption_words`` asks it about
+one-sentence lines between paragraphs only: a short heading scores high too).
 
 The model is data (``models/vi_caption_words.json``), rebuilt by
 ``python bench/train_caption_words.py CORPUS_DIR``: deterministic (the corpus listing is
@@ -64,17 +64,28 @@ class CaptionWords:
     @classmethod
     def load(cls, path: str | Path) -> "CaptionWords":
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
-        if doc.get("format") != FORMAT or doc.get("bits") != BITS:
-            raise ValueError(f"{path}: not a {FORMAT} model with {BITS}-bit buckets")
-        w = np.frombuffer(base64.b64decode(doc["weights_f16"]), dtype="<f2").astype(np.float32)
-        return cls(w, doc["bias"], doc.get("meta", {}))
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("bits") != BITS:
+            raise ValueError(f"not a {FORMAT} model with {BITS}-bit buckets")
+        raw = base64.b64decode(doc["weights_f16"], validate=True)
+        if len(raw) != 2 << BITS:
+            raise ValueError(f"{len(raw) // 2} weights, not {1 << BITS}")
+        w = np.frombuffer(raw, dtype="<f2").astype(np.float32)
+        bias = float(doc["bias"])
+        if not np.isfinite(w).all() or not np.isfinite(bias):
+            raise ValueError("weights that are not finite numbers")
+        return cls(w, bias, doc.get("meta", {}))
 
 
 def fit(texts: list[str], labels: list[int], c: float = 1.0, meta: dict | None = None) -> CaptionWords:
     """Logistic regression, classes balanced, L2 ``1/c``; the same inputs give the same bytes
-    (float16 weights absorb the last bits an optimiser may differ by between machines)."""
+    (float16 weights absorb most of the last bits an optimiser may differ by between machines:
+    identical across four OpenBLAS core types here, not a proof)."""
     from scipy import optimize, sparse
 
+    if c <= 0:
+        raise ValueError("c must be positive")
+    if not 0 < sum(1 for y in labels if y == 1) < len(labels):
+        raise ValueError("training needs caption examples and body examples both")
     rows = [buckets(t) for t in texts]
     indptr = np.cumsum([0] + [len(r) for r in rows])
     data = np.concatenate([np.full(len(r), 1 / np.sqrt(len(r))) for r in rows])

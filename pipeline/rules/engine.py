@@ -195,11 +195,17 @@ def load_pack(name: str = "vi") -> Pack:
         raise PackError(f"{path}: cannot read the rule pack ({e})") from None
     settings = _settings(cfg, path)
     p, cap = settings["pack"], settings["caption"]
-    if cap["words_model"].endswith(".json"):  # a path: relative to the pack's folder
-        cap["words_model"] = str(path.parent / cap["words_model"])
-    if cap["words_model"] and not _words_model_path(cap["words_model"]).is_file():
-        raise PackError(f"{path}: [caption] words_model = {cap['words_model']!r}: no such model "
-                        f"({_words_model_path(cap['words_model'])})")
+    given = cap["words_model"]
+    if given.endswith(".json"):  # a path: relative to the pack's folder
+        cap["words_model"] = str((path.parent / given).resolve())
+    if given:
+        try:
+            _words_model(cap["words_model"])
+        except FileNotFoundError:
+            raise PackError(f"{path}: [caption] words_model = {given!r}: no such model "
+                            f"({_words_model_path(cap['words_model'])})") from None
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise PackError(f"{path}: [caption] words_model = {given!r}: not a usable caption-words model ({e})") from None
     up, low = p["upper_letters"], p["lower_letters"]
 
     def comp(pattern: str, ignore_case: bool = False, where: str = "") -> re.Pattern:
@@ -425,7 +431,7 @@ def analyse(text: str, pack: Pack, line_words=None, flat_plan=None) -> Analysis:
     _line_rules(body, pack, text)
     _link_lists(body, pack)
     _bylines(body, pack, found)
-    _captions(body, pack, title)
+    _captions(body, pack, title, found)
     if pack.repeat_min_words:
         _repeated_paragraphs(body, pack.repeat_min_words)
     return Analysis(text, content, title, found)
@@ -607,7 +613,7 @@ def _link_lists(body: list[Line], pack: Pack) -> None:
             ln.reason, ln.rule = "related_news", "headline_pairs"
 
 
-def _captions(body: list[Line], pack: Pack, title: Line | None) -> None:
+def _captions(body: list[Line], pack: Pack, title: Line | None, found: Findings | None = None) -> None:
     cap = pack.caption
     free = [ln for ln in body if ln.reason is None]
     first = free[0] if free else None
@@ -667,7 +673,7 @@ def _captions(body: list[Line], pack: Pack, title: Line | None) -> None:
                 free[k].reason, free[k].rule = "caption", "between_paragraphs"
 
     if cap["words_model"]:
-        _caption_words(body, pack, cap, first)
+        _caption_words(body, pack, cap, first, found)
 
     # Short one-sentence lines between long paragraphs, in a photo-story layout (several).
     if sum(1 for ln in body if _is_body(ln, pack)) < 3:
@@ -684,24 +690,31 @@ def _captions(body: list[Line], pack: Pack, title: Line | None) -> None:
                 free[k].reason, free[k].rule = "caption", "short_between_paragraphs"
 
 
-def _caption_words(body: list[Line], pack: Pack, cap: dict, first: Line | None) -> None:
-    """One sentence standing between paragraphs (or beside a caption), whose words a model
-    trained on credited captions scores as a caption at or above ``words_threshold``: the
-    uncredited caption (`Hai đối tượng tại cơ quan điều tra.`). The layout picks the few lines
-    worth scoring; the words decide. Not in a document whose captions carry credits: there an
-    uncredited line that reads like a caption is a sentence of the story."""
-    if any(ln.rule == "photo_credit" for ln in body):
+_CREDIT_RULES = frozenset({"photo_credit", "credit_only"})  # line rules that find a photo credit
+
+
+def _caption_words(body: list[Line], pack: Pack, cap: dict, first: Line | None, found: Findings | None) -> None:
+    """One sentence standing between paragraphs (or beside a caption an earlier rule found),
+    whose words a model trained on credited captions scores as a caption at or above
+    ``words_threshold``: the uncredited caption (`Hai đối tượng tại cơ quan điều tra.`). The
+    layout picks the few lines worth scoring; the words decide. Not in a document whose
+    captions carry credits (a credited caption line, a credit alone, a credit cut from a line):
+    there an uncredited line that reads like a caption is a sentence of the story. Every line
+    is judged on the verdicts before this rule, so the order of the lines does not matter."""
+    if any(ln.rule in _CREDIT_RULES for ln in body):
         return
-    model = None
-    for k, ln in enumerate(body):
-        if ln.reason is not None or ln is first or k == 0 or k + 1 >= len(body):
-            continue
-        if not cap["words_min_words"] <= ln.words <= cap["words_max_words"] or not _one_sentence(ln, pack):
-            continue
-        if not (_beside(body[k - 1], pack) and _beside(body[k + 1], pack)):
-            continue
-        if model is None:
-            model = _words_model(cap["words_model"])
+    if found is not None and any(c.reason == "caption_credit" or c.rule == "credit_caption" for c in found.cuts):
+        return
+    picked = [
+        ln for k, ln in enumerate(body)
+        if ln.reason is None and ln is not first and 0 < k < len(body) - 1
+        and cap["words_min_words"] <= ln.words <= cap["words_max_words"] and _one_sentence(ln, pack)
+        and _beside(body[k - 1], pack) and _beside(body[k + 1], pack)
+    ]
+    if not picked:
+        return
+    model = _words_model(cap["words_model"])
+    for ln in picked:
         s = model.score(ln.text)
         if s >= cap["words_threshold"]:
             ln.reason, ln.rule, ln.score = "caption", "caption_words", round(s, 3)
