@@ -234,7 +234,8 @@ def cmd_clean(args) -> int:
         why = _model_reasons(doc_id, data, source, args.line_model) if any(
             e.rule == "line_model" for e in doc.edits) else {}
         for e in doc.edits:
-            score = f" p={e.extra['score']}" if e.extra and "score" in e.extra else ""
+            label = "p" if e.rule == "line_model" else "score"  # caption_words records log-odds
+            score = f" {label}={e.extra['score']}" if e.extra and "score" in e.extra else ""
             print(f"# {e.reason} ({e.rule}{score}) [{e.start}:{e.end}] {e.text[:80]!r} -> {e.replacement[:40]!r}",
                   file=sys.stderr)
             for text, feats in why.items():
