@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.api import clean_text  # noqa: E402
 from pipeline.encoding import decode  # noqa: E402
+from pipeline.learn import words_model_file  # noqa: E402
 from pipeline.rules.engine import load_pack  # noqa: E402
 
 LINE_SETS = ("dev", "train")
@@ -29,7 +30,7 @@ LINE_SETS = ("dev", "train")
 
 def candidates(sets: list[Path], model: str) -> list[dict]:
     pack = load_pack("vi")
-    pack.caption.update(words_model=model, words_threshold=-99.0)
+    pack.caption.update(words_model=str(words_model_file(Path.cwd() / "pack.toml", model)), words_threshold=-99.0)
     rows = []
     for s in sets:
         for f in sorted((s / "labels").glob("*.labels.jsonl")):

@@ -18,7 +18,7 @@ import shutil
 import stat
 from pathlib import Path
 
-from .stagefiles import RECORD_VERSION, entry_matches, file_entry, read_record, stat_matches, write_record
+from .stagefiles import entry_matches, file_entry, read_record, stat_matches, write_record
 
 CURRENT = ".current"
 GEN_PREFIX = ".gen-"
@@ -149,7 +149,7 @@ def seal(gen: Path, run_fp: str, known: dict[str, tuple[int, str]] | None = None
         write_record(os.path.join(gen_s, part), gen_s, (), entries=entries)
         part_names.append(part)
         in_parts += len(entries)
-    if parts is not None and _count_trees(gen_s) != in_parts:
+    if parts is not None and sum(1 for _ in _tree_names(gen_s)) != in_parts:
         # a file no shard's record names (never on a run's own outputs): found the slow way
         named = set()
         for part in part_names:
@@ -194,37 +194,33 @@ def _linked_entry(path: str, staged: list) -> list | None:
     return file_entry(path)
 
 
-def _tree_files(gen: str):
-    """(name, DirEntry) of every file under the per-document folders, without a stat."""
+def _files_under(path: str, prefix: str):
+    """The names (``prefix`` + the path below ``path``) of every file under a folder, without a stat."""
+    stack = [(path, prefix)]
+    while stack:
+        folder, pre = stack.pop()
+        try:
+            it = os.scandir(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        with it:
+            for e in it:
+                if e.is_dir(follow_symlinks=False):
+                    stack.append((e.path, pre + e.name + "/"))
+                else:
+                    yield pre + e.name
+
+
+def _tree_names(gen: str):
     for tree in TREES:
-        stack = [(os.path.join(gen, tree[:-1]), tree)]
-        while stack:
-            path, prefix = stack.pop()
-            try:
-                it = os.scandir(path)
-            except (FileNotFoundError, NotADirectoryError):
-                continue
-            with it:
-                for e in it:
-                    if e.is_dir(follow_symlinks=False):
-                        stack.append((e.path, prefix + e.name + "/"))
-                    else:
-                        yield prefix + e.name, e
+        yield from _files_under(os.path.join(gen, tree[:-1]), tree)
 
 
-def _count_trees(gen: str) -> int:
-    return sum(1 for _ in _tree_files(gen))
-
-
-def _tree_names(gen: str) -> list[str]:
-    return [name for name, _ in _tree_files(gen)]
-
-
-def verify_generation(gen: Path) -> bool:
-    """Whether every file the generation's record names (its parts' too) is there, whole and
-    unchanged, and no other file is."""
+def verify_generation(gen: Path, rec: dict | None = None) -> bool:
+    """Whether every file the generation's record (``rec``, when read already) names, its
+    parts' too, is there, whole and unchanged, and no other file is."""
     gen_s = os.fspath(gen)
-    rec = read_record(os.path.join(gen_s, RECORD))
+    rec = rec or read_record(os.path.join(gen_s, RECORD))
     if rec is None:
         return False
     parts = rec.get("parts")
@@ -240,7 +236,7 @@ def verify_generation(gen: Path) -> bool:
                 name = prefix + e.name
                 if e.is_dir(follow_symlinks=False):
                     if parted and (name + "/") in TREES:
-                        in_trees += sum(1 for _ in _tree_files_under(e.path))
+                        in_trees += sum(1 for _ in _files_under(e.path, ""))
                     else:
                         stack.append((e.path, name + "/"))
                 else:
@@ -267,17 +263,6 @@ def verify_generation(gen: Path) -> bool:
     return named == in_trees  # every file a part names is there: so no other is
 
 
-def _tree_files_under(path: str):
-    stack = [path]
-    while stack:
-        with os.scandir(stack.pop()) as it:
-            for e in it:
-                if e.is_dir(follow_symlinks=False):
-                    stack.append(e.path)
-                else:
-                    yield e
-
-
 def is_published(out: str | os.PathLike, run_fp: str) -> bool:
     """Whether ``out`` shows the generation of ``run_fp``, whole: every published name a link
     through ``.current``, every file of the generation as recorded (deleted, truncated or
@@ -294,7 +279,7 @@ def is_published(out: str | os.PathLike, run_fp: str) -> bool:
                 return False
         except OSError:
             return False
-    return verify_generation(gen)
+    return verify_generation(gen, rec)
 
 
 def _fsync_dir(path: Path) -> None:

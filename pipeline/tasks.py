@@ -22,6 +22,7 @@ import os
 import shutil
 import sys
 import time
+import tomllib
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -29,6 +30,7 @@ import luigi
 import luigi.format
 
 from .documents import Document
+from .learn import words_model_file
 from .provenance import Totals, clean_record, id_hash, manifest_record
 from .report import ReportStats
 from .stagefiles import VERSION as STAGE_VERSION
@@ -87,20 +89,20 @@ def settings_digest() -> str:
             except OSError as e:  # before check_settings has loaded it: the same refusal
                 what = "rule pack" if key == "rule_pack" else "line model"
                 raise guard.Refused(f"[cleaning] {key} = {own}: cannot read the {what} ({e.strerror or e})") from None
-    # a caption-words model a pack names by path (outside the package) is a setting too
-    from .rules.engine import PACK_DIR, PackError, _words_model_path, load_pack
-
-    packs = [c.rule_pack] if c.rule_pack.endswith(".toml") else sorted(str(p) for p in PACK_DIR.glob("*.toml"))
+    # a caption-words model a pack names by path (outside the package) is a setting too; the
+    # TOML is only read here (the engine loads, and checks, the pack beside the listing)
+    packs = [Path(c.rule_pack)] if c.rule_pack.endswith(".toml") else sorted((root / "rules" / "packs").glob("*.toml"))
     for pack in packs:
         try:
-            words = load_pack(pack).caption["words_model"]
-        except PackError as e:
-            raise guard.Refused(str(e)) from None
-        if words.endswith(".json"):
+            words = tomllib.loads(pack.read_text(encoding="utf-8")).get("caption", {}).get("words_model", "")
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+            continue  # check_settings refuses such a pack in one sentence
+        if isinstance(words, str) and words.endswith(".json"):
+            model = words_model_file(pack, words)
             try:
-                h.update(_words_model_path(words).read_bytes())
+                h.update(model.read_bytes())
             except OSError as e:
-                raise guard.Refused(f"{pack}: cannot read the caption-words model {words} ({e.strerror or e})") from None
+                raise guard.Refused(f"{pack}: cannot read the caption-words model {model} ({e.strerror or e})") from None
     return h.hexdigest()[:16]
 
 

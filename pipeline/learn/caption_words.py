@@ -23,7 +23,8 @@ import numpy as np
 import xxhash
 
 FORMAT = "caption-words/1"
-MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
+from . import MODEL_DIR  # noqa: E402
+
 MODEL_PATH = MODEL_DIR / "vi_caption_words.json"
 BITS = 16
 _WORD = re.compile(r"\w+")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import flat as _flat
+from ..learn import words_model_file
 
 PACK_DIR = Path(__file__).parent / "packs"
 
@@ -196,14 +197,13 @@ def load_pack(name: str = "vi") -> Pack:
     settings = _settings(cfg, path)
     p, cap = settings["pack"], settings["caption"]
     given = cap["words_model"]
-    if given.endswith(".json"):  # a path: relative to the pack's folder
-        cap["words_model"] = str((path.parent / given).resolve())
     if given:
+        cap["words_model"] = str(words_model_file(path, given))  # one file, whatever the working folder
         try:
             _words_model(cap["words_model"])
         except FileNotFoundError:
             raise PackError(f"{path}: [caption] words_model = {given!r}: no such model "
-                            f"({_words_model_path(cap['words_model'])})") from None
+                            f"({cap['words_model']})") from None
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise PackError(f"{path}: [caption] words_model = {given!r}: not a usable caption-words model ({e})") from None
     up, low = p["upper_letters"], p["lower_letters"]
@@ -721,8 +721,9 @@ def _caption_words(body: list[Line], pack: Pack, cap: dict, first: Line | None, 
 
 
 def _one_sentence(ln: Line, pack: Pack) -> bool:
+    """One sentence ending with a full stop, not prose (a list item, a quote, a discourse opening)."""
     t = ln.text
-    return (t.endswith(".") and not t.endswith("..") and not pack.sentence_break.search(t)
+    return (t.endswith(".") and not t.endswith("...") and not pack.sentence_break.search(t)
             and t[0] not in "-–•*+\"“'‘" and not _narrative(t, pack))
 
 
@@ -731,15 +732,11 @@ def _beside(ln: Line, pack: Pack) -> bool:
     return ln.reason == "caption" or ln.reason is None and _paragraph_like(ln, pack)
 
 
-def _words_model_path(name: str) -> Path:
-    return Path(name) if name.endswith(".json") else Path(__file__).parent.parent / "models" / f"{name}.json"
-
-
 @functools.lru_cache(maxsize=4)
-def _words_model(name: str):
+def _words_model(path: str):
     from ..learn.caption_words import CaptionWords
 
-    return CaptionWords.load(_words_model_path(name))
+    return CaptionWords.load(path)
 
 
 def _repeats_title(ln: Line, title: Line | None) -> bool:
@@ -793,15 +790,7 @@ def _no_stop_caption_like(ln: Line, pack: Pack, cap: dict, repeats_title: bool =
 
 
 def _short_caption_like(ln: Line, pack: Pack, cap: dict) -> bool:
-    t = ln.text
-    return (
-        3 <= ln.words <= cap["sandwich_max_words"]
-        and t.endswith(".")
-        and not t.endswith("...")
-        and not pack.sentence_break.search(t)
-        and t[0] not in "-–•*+\"“'‘("
-        and not _narrative(t, pack)
-    )
+    return 3 <= ln.words <= cap["sandwich_max_words"] and _one_sentence(ln, pack) and ln.text[0] != "("
 
 
 def _narrative(t: str, pack: Pack) -> bool:
