@@ -74,6 +74,7 @@ def test_related_news_block_runs_to_the_end():
 
 @pytest.mark.parametrize("line,reason", [
     ("Xem thêm: Muốn hờn cả thế giới khi chứng kiến sự thật đằng sau những bức ảnh", "related_news"),
+    ("XEM THÊM: Choáng váng với dụng cụ tra tấn phụ nữ thời trung cổ", "related_news"),  # VFND, in capitals
     ("Ca sĩ bị tuyên phạt 5 năm tù(06/09/2005)", "related_news"),
     ("0:00 / 0:00", "player_widget"),
     ("Bạn đang xem: Tải ngay ứng dụng", "player_widget"),
