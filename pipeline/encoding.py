@@ -157,7 +157,7 @@ def decode(data: bytes) -> Decoded:
                 pass
         raise NotText("the file is binary (it contains NUL bytes and is not UTF-16 text)")
     try:
-        return _checked(data.decode("utf-8"), "utf-8")
+        return _checked(data.decode("utf-8"), "utf-8", data)
     except UnicodeDecodeError:
         pass
     text = data.decode("utf-8", errors="replace")
@@ -170,11 +170,33 @@ def decode(data: bytes) -> Decoded:
     return _checked(unicodedata.normalize("NFC", fn(data)), name)
 
 
-def _checked(text: str, encoding: str) -> Decoded:
+def _checked(text: str, encoding: str, utf8: bytes | None = None) -> Decoded:
+    """``text`` unless its first 64K characters are over 5 % control characters. ``utf8``:
+    the bytes it was decoded from, when that was strict UTF-8: a text this short is counted
+    in them, in C (on the 19.7k corpus 0.04 s of CPU instead of the regex's 0.15 s)."""
     sample = text[:65536]
-    if sample and len(_CONTROL_RE.findall(sample)) > 0.05 * len(sample):
+    if not sample:
+        return Decoded(text, encoding)
+    if utf8 is not None and len(text) <= 65536:
+        controls = _utf8_controls(utf8)
+    else:
+        controls = len(_CONTROL_RE.findall(sample))
+    if controls > 0.05 * len(sample):
         raise NotText("the file is binary (too many control characters for text)")
     return Decoded(text, encoding)
+
+
+# _CONTROL_RE's characters in UTF-8: C0 and DEL are the bytes themselves, C1 is C2 80-9F.
+_C0_BYTES = bytes(range(0x09)) + b"\x0b" + bytes(range(0x0E, 0x20)) + b"\x7f"
+_C1_UTF8_RE = re.compile(rb"\xc2[\x80-\x9f]")
+
+
+def _utf8_controls(data: bytes) -> int:
+    """How many characters of the valid UTF-8 ``data`` ``_CONTROL_RE`` matches."""
+    n = len(data) - len(data.translate(None, _C0_BYTES))
+    if b"\xc2" in data:
+        n += len(_C1_UTF8_RE.findall(data))
+    return n
 
 
 # --- repair -------------------------------------------------------------------------------

@@ -79,6 +79,17 @@ def test_binary_and_empty_inputs_are_rejected_with_a_reason(data, words):
         decode(data)
 
 
+@pytest.mark.parametrize("controls", ["\x01\x02\x1b\x7f", "\x85\x90\x9f\x81"])  # C0 and DEL; C1 (C2 xx in UTF-8)
+@pytest.mark.parametrize("repeat", [40, 8000])  # under and over the 64K characters that are sampled
+def test_valid_utf8_full_of_control_characters_is_binary(controls, repeat):
+    data = ("Hà Nội " + controls).encode("utf-8") * repeat
+    with pytest.raises(NotText, match="control characters"):
+        decode(data)
+    # a few of them in real text are no reason to refuse it (one in 30 characters here)
+    text = ("Hà Nội là thủ đô của Việt Nam." + controls[0]) * repeat
+    assert decode(text.encode("utf-8")).text == text
+
+
 def test_a_few_bad_bytes_in_utf8_are_replaced_not_misdecoded():
     data = "Hà Nội là thủ đô của Việt Nam. ".encode("utf-8") * 20 + b"\xff\xfe" + "Kết thúc.".encode("utf-8")
     d = decode(data)
