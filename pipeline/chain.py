@@ -61,7 +61,11 @@ def finish_text(doc: Document, repeat_threshold: float = 0.8, repeat_window: int
     return text
 
 
-def clean_document(doc: Document, pack: str = "auto", line_model: str | None = None) -> Document:
+def clean_document(doc: Document, pack: str = "auto", line_model: str | None = None,
+                   disabled: frozenset[str] = frozenset(), repeat_threshold: float = 0.8,
+                   repeat_window: int = 3) -> Document:
     """The whole per-document chain; ``pack="auto"``: the rule pack by the document's language;
-    ``line_model``: a model name or path instead of the pack's (``"none"``: rules alone)."""
-    return finish_document(strip_boilerplate(repair_document(doc), pack, line_model=line_model))
+    ``line_model``: a model name or path instead of the pack's (``"none"``: rules alone); the
+    rest as the ``[cleaning]`` settings of the same names."""
+    stripped = strip_boilerplate(repair_document(doc), pack, disabled, line_model=line_model)
+    return finish_document(stripped, repeat_threshold, repeat_window)

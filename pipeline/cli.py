@@ -225,13 +225,16 @@ def cmd_clean(args) -> int:
         except NotText as e:
             raise UserError(f"{args.file}: {e}") from None
     kind = "html" if looks_like_html(args.file, data) else "text"
-    doc = clean_document(read_bytes_document(doc_id, data, source, kind), line_model=args.line_model)
+    c = _clean_settings(args)
+    disabled = frozenset(r.strip() for r in c.disabled_reasons.split(",") if r.strip())
+    doc = clean_document(read_bytes_document(doc_id, data, source, kind), c.rule_pack, c.line_model or None,
+                         disabled, c.repeat_threshold, c.repeat_window)
     if doc.status == "rejected":
         print(f"pipeline: rejected: {doc.error}", file=sys.stderr)
         return 1
     sys.stdout.write(doc.text)
     if args.explain:
-        why = _model_reasons(doc_id, data, source, args.line_model) if any(
+        why = _model_reasons(doc_id, data, source, c.rule_pack, c.line_model or None) if any(
             e.rule == "line_model" for e in doc.edits) else {}
         for e in doc.edits:
             label = "p" if e.rule == "line_model" else "score"  # caption_words records log-odds
@@ -245,19 +248,36 @@ def cmd_clean(args) -> int:
     return 0
 
 
-def _model_reasons(doc_id, data, source, line_model):
+def _clean_settings(args):
+    """The ``[cleaning]`` settings a run started in this folder would use (luigi.cfg here,
+    ``LUIGI_CONFIG_PATH``, the package's defaults), with ``--pack`` and ``--line-model`` over
+    them, checked as a run checks them: what ``pipeline clean`` prints is what the run would
+    write for this file, the corpus-wide steps aside."""
+    from . import guard
+    from .tasks import _read_settings, check_settings
+
+    overrides = {k: v for k, v in (("rule_pack", args.pack), ("line_model", args.line_model)) if v is not None}
+    try:
+        c = _read_settings(**overrides)
+        check_settings(c)
+    except guard.Refused as e:
+        raise UserError(str(e)) from None
+    return c
+
+
+def _model_reasons(doc_id, data, source, rule_pack, line_model):
     """The features that weighed most in each line model decision (the chain run again up to
     the rules, on the repaired text the model saw)."""
     from .boilerplate import line_model_for
     from .chain import repair_document
-    from .language import detect, pack_for
+    from .language import AUTO, detect, pack_for
     from .readers import read_bytes_document
     from .rules.engine import analyse, load_pack
 
     from .readers import looks_like_html
 
     doc = repair_document(read_bytes_document(doc_id, data, source, "html" if looks_like_html(source, data) else "text"))
-    pack = load_pack(pack_for(detect(doc.text)[0]))  # as clean_document picks it
+    pack = load_pack(pack_for(detect(doc.text)[0]) if rule_pack == AUTO else rule_pack)  # as clean_document picks it
     model = line_model_for(pack, line_model)
     return model.explain(analyse(doc.text, pack), pack) if model is not None else {}
 
@@ -330,11 +350,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("clean", help="clean one file and print the result (no manifest, no dedup across files)",
                        description="Clean one file (or standard input, given as -) in memory and print the clean text "
-                       "on stdout: repair, the rule pack, nearby repeated lines. Nothing is written, and nothing is "
-                       "compared with other documents.")
+                       "on stdout: repair, the rule pack, nearby repeated lines, with the [cleaning] settings a run "
+                       "started in this folder would use (luigi.cfg, LUIGI_CONFIG_PATH). Nothing is written, and "
+                       "nothing is compared with other documents.")
     c.add_argument("file", help="a text or HTML file, or - for standard input")
     c.add_argument("--explain", action="store_true", help="also print each edit on stderr (for the line model's: "
                    "its probability and the features that weighed most)")
+    c.add_argument("--pack", help="rule pack instead of [cleaning] rule_pack: vi, en, base, auto (by language) or a "
+                   ".toml path, e.g. a pack you are writing")
     c.add_argument("--line-model", help="line model name or .json path instead of the pack's; none: rules alone")
     c.set_defaults(func=cmd_clean)
 

@@ -106,23 +106,23 @@ def settings_digest() -> str:
     return h.hexdigest()[:16]
 
 
-def _read_settings() -> cleaning:
+def _read_settings(**overrides) -> cleaning:
     try:
-        return cleaning()
+        return cleaning(**overrides)
     except Exception as e:  # luigi's parse errors have no common base class
         raise guard.Refused(f"a [cleaning] setting cannot be read: {e}") from None
 
 
-def check_settings() -> None:
-    """The ``[cleaning]`` settings, checked before anything runs: a value luigi cannot parse,
-    a rule pack or line model that does not load, an unknown reason or a share outside 0-1 is
-    one sentence naming the setting, not a traceback from inside a task."""
+def check_settings(c: cleaning | None = None) -> None:
+    """The ``[cleaning]`` settings (``c``, else as configured), checked before anything runs: a
+    value luigi cannot parse, a rule pack or line model that does not load, an unknown reason or
+    a share outside 0-1 is one sentence naming the setting, not a traceback from inside a task."""
     from .boilerplate import line_model_for
     from .language import packs_for
     from .linediff import known_reasons
     from .rules.engine import PackError, load_pack
 
-    c = _read_settings()
+    c = _read_settings() if c is None else c
     try:
         packs = [load_pack(name) for name in packs_for(c.rule_pack)]
         for pack in packs:

@@ -317,3 +317,30 @@ def test_pipeline_run_plans_with_the_worker_count_it_was_given(monkeypatch, tmp_
     finally:
         luigi.configuration.get_config().remove_option("core", "workers")  # this process's later tests
     assert seen["workers"] == 3
+
+
+def test_pipeline_clean_uses_the_settings_a_run_in_the_same_folder_uses(tmp_path):
+    """``pipeline clean`` previews what a run would write: it reads the same [cleaning] settings
+    (here luigi.cfg in the folder it is started from), so a caption the setting keeps stays in
+    both; ``--pack`` picks another pack, and a pack that does not load is one sentence."""
+    from pathlib import Path
+
+    seeds = Path(__file__).parent / "fixtures" / "seeds"
+    name = "000_aab61c460ed40d52"
+    (tmp_path / "luigi.cfg").write_text("[cleaning]\ndisabled_reasons = caption\n")
+
+    def clean(*args):
+        return subprocess.run([sys.executable, "-m", "pipeline", "clean", str(seeds / f"{name}.txt"), *args],
+                              capture_output=True, text=True, cwd=tmp_path, timeout=120)
+
+    assert subprocess.run([sys.executable, "-m", "luigi", "--module", "pipeline", "CleanAll", "--input-dir", str(seeds),
+                           "--output-dir", "out"], capture_output=True, cwd=tmp_path, timeout=300).returncode == 0
+    kept = clean()
+    assert kept.returncode == 0
+    assert kept.stdout == (tmp_path / "out" / "clean" / f"{name}.txt").read_text(encoding="utf-8")
+    assert "Quang cảnh buổi tọa đàm" in kept.stdout  # a caption the shipped settings remove
+    default = pipeline("clean", str(seeds / f"{name}.txt"))  # from the project folder: its luigi.cfg
+    assert "Quang cảnh buổi tọa đàm" not in default.stdout
+    assert clean("--pack", "base").stdout != kept.stdout
+    bad = clean("--pack", "nope")
+    assert bad.returncode == 2 and "cannot read the rule pack" in bad.stderr and "Traceback" not in bad.stderr
