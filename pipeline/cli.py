@@ -215,17 +215,20 @@ def _read_input(name: str) -> tuple[str, bytes]:
 def cmd_clean(args) -> int:
     from .chain import clean_document
     from .encoding import NotText
-    from .readers import DEFAULT_MAX_BYTES, gunzip_limited, looks_like_html, read_bytes_document
+    from .readers import gunzip_limited, looks_like_html, read_bytes_document, size_words
 
+    c = _clean_settings(args)
     doc_id, data = _read_input(args.file)
     source = args.file if args.file != "-" else "stdin.txt"
-    if args.file.lower().endswith(".gz"):
-        try:
-            data = gunzip_limited(data, DEFAULT_MAX_BYTES)  # as a run unpacks it, with its limit
-        except NotText as e:
-            raise UserError(f"{args.file}: {e}") from None
+    try:  # the run's limits ([cleaning] max_bytes): a file it would reject is rejected here too
+        if len(data) > c.max_bytes:
+            raise NotText(f"the file is larger than the {size_words(c.max_bytes)} limit per document")
+        if args.file.lower().endswith(".gz"):
+            data = gunzip_limited(data, c.max_bytes)  # as a run unpacks it, with its limit
+    except NotText as e:
+        print(f"pipeline: rejected: {e}", file=sys.stderr)
+        return 1
     kind = "html" if looks_like_html(args.file, data) else "text"
-    c = _clean_settings(args)
     disabled = frozenset(r.strip() for r in c.disabled_reasons.split(",") if r.strip())
     doc = clean_document(read_bytes_document(doc_id, data, source, kind), c.rule_pack, c.line_model or None,
                          disabled, c.repeat_threshold, c.repeat_window)
@@ -261,7 +264,11 @@ def _clean_settings(args):
         c = _read_settings(**overrides)
         check_settings(c)
     except guard.Refused as e:
-        raise UserError(str(e)) from None
+        sentence = str(e)
+        for key, flag in (("rule_pack", "--pack"), ("line_model", "--line-model")):
+            if key in overrides:  # the value came from the command line, not from luigi.cfg
+                sentence = sentence.replace(f"[cleaning] {key} = ", f"{flag} ")
+        raise UserError(sentence) from None
     return c
 
 
@@ -358,7 +365,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "its probability and the features that weighed most)")
     c.add_argument("--pack", help="rule pack instead of [cleaning] rule_pack: vi, en, base, auto (by language) or a "
                    ".toml path, e.g. a pack you are writing")
-    c.add_argument("--line-model", help="line model name or .json path instead of the pack's; none: rules alone")
+    c.add_argument("--line-model", help="line model instead of [cleaning] line_model (default: the pack's): a name "
+                   "or a .json path; none: rules alone")
     c.set_defaults(func=cmd_clean)
 
     t = sub.add_parser("train", help="rebuild the line model from labelled documents",

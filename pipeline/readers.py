@@ -262,6 +262,15 @@ def list_inputs(input_dir: str | os.PathLike) -> tuple[list[InputFile], int]:
     return inputs, tally["skipped"]
 
 
+def size_words(n: int) -> str:
+    """A byte count as a reader says it: ``64 MiB``, ``1.5 KiB``, ``2,000 bytes`` (a limit under
+    a MiB read "0 MiB")."""
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{n:,} bytes"
+
+
 def _read_limited(path: Path, max_bytes: int) -> bytes:
     """The file's bytes, refusing more than ``max_bytes``. Plain system calls: a buffered
     file object costs an isatty ioctl, a seek and a buffer per file, and inputs are many."""
@@ -285,7 +294,7 @@ def _read_limited(path: Path, max_bytes: int) -> bytes:
         os.close(fd)
     data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     if len(data) > max_bytes:
-        raise NotText(f"the file is larger than the {max_bytes // (1024 * 1024)} MiB limit per document")
+        raise NotText(f"the file is larger than the {size_words(max_bytes)} limit per document")
     return data
 
 
@@ -296,7 +305,7 @@ def gunzip_limited(data: bytes, max_bytes: int) -> bytes:
     except zlib.error as e:
         raise NotText(f"the file ends in .gz but is not valid gzip data ({e})") from None
     if len(out) > max_bytes:
-        raise NotText(f"the file decompresses to more than the {max_bytes // (1024 * 1024)} MiB limit")
+        raise NotText(f"the file decompresses to more than the {size_words(max_bytes)} limit")
     return out
 
 

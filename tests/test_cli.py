@@ -344,3 +344,26 @@ def test_pipeline_clean_uses_the_settings_a_run_in_the_same_folder_uses(tmp_path
     assert clean("--pack", "base").stdout != kept.stdout
     bad = clean("--pack", "nope")
     assert bad.returncode == 2 and "cannot read the rule pack" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_pipeline_clean_keeps_the_run_s_size_limit_and_repeat_settings(tmp_path):
+    """The other [cleaning] settings that decide a document's text reach ``pipeline clean`` too:
+    a file over ``max_bytes`` is rejected as the run rejects it (with the limit in words a
+    reader understands), and with ``repeat_window = 0`` a nearby repeated line stays."""
+    from pathlib import Path
+
+    line = "Người dân tập trung đông đúc tại quảng trường trung tâm thành phố để xem bắn pháo hoa."
+    text = f"Tiêu đề bài viết\n\n{line}\n\n{line}\n\nĐoạn cuối của bài viết có nhiều chữ hơn một chút để đọc.\n"
+    f = tmp_path / "repeat.txt"
+    f.write_text(text, encoding="utf-8")
+
+    def clean(cfg):
+        (tmp_path / "luigi.cfg").write_text("[cleaning]\n" + cfg)
+        return subprocess.run([sys.executable, "-m", "pipeline", "clean", str(f)], capture_output=True, text=True,
+                              cwd=tmp_path, timeout=120, env={k: v for k, v in os.environ.items() if k != "LUIGI_CONFIG_PATH"})
+
+    assert clean("").stdout.count(line) == 1
+    assert clean("repeat_window = 0\n").stdout.count(line) == 2
+    big = clean("max_bytes = 100\n")
+    assert big.returncode == 1 and big.stdout == ""
+    assert "larger than the 100 bytes limit per document" in big.stderr

@@ -90,6 +90,13 @@ def test_valid_utf8_full_of_control_characters_is_binary(controls, repeat):
     assert decode(text.encode("utf-8")).text == text
 
 
+def test_only_the_first_64k_characters_are_sampled_for_control_characters():
+    clean_start = "Hà Nội là thủ đô của Việt Nam. " * 2200  # 66,000 characters
+    assert decode((clean_start + "\x01" * 10000).encode("utf-8")).text.startswith("Hà Nội")
+    with pytest.raises(NotText, match="control characters"):  # the same controls within the sample
+        decode(("\x01" * 10000 + clean_start).encode("utf-8"))
+
+
 def test_a_few_bad_bytes_in_utf8_are_replaced_not_misdecoded():
     data = "Hà Nội là thủ đô của Việt Nam. ".encode("utf-8") * 20 + b"\xff\xfe" + "Kết thúc.".encode("utf-8")
     d = decode(data)

@@ -80,6 +80,8 @@ def test_a_low_probability_overrules_a_soft_rule(model, tmp_path):
     ('[[inline]]\nid = "y"\nreason = "promo"\npattern = "a"\nwhere = "middle"\n', "where = 'middle' is not one of"),
     ('[[line]]\nid = "z"\nreason = "promo"\npattern = "(unclosed"\n', "z: the pattern does not compile"),
     ('[captions]\n', "unknown section \\[captions\\]"),
+    # a global flag compiles alone but not where the engine joins the patterns into one
+    ("[[line]]\nid = \"g\"\nreason = \"promo\"\npattern = '(?i)mời bạn'\n", "g: the pattern does not compile .*ignore_case"),
 ])
 def test_a_broken_pack_is_refused_naming_the_key(tmp_path, toml, message):
     path = tmp_path / "pack.toml"

@@ -95,6 +95,13 @@ def test_end_of_article_bylines_and_sources_go(tail, reason):
     assert reasons(TITLE, LONG, LONG2, tail).get(tail) == reason
 
 
+def test_a_wrapped_sentence_going_on_with_xem_them_is_body():
+    """Markers are read in any case (``XEM THÊM:``) but must open the line with a capital: a
+    hard-wrapped sentence may go on with ``xem thêm: ...``."""
+    line = "xem thêm: các hiện vật quý hiếm lần đầu công bố, phòng chiếu phim tư liệu và khu trải nghiệm."
+    assert line in clean(TITLE, LONG, line, LONG2)
+
+
 def test_theo_at_the_start_of_a_sentence_is_body():
     line = "Theo giáo sư thần kinh Yamamoto, nếu nhìn thấy hình ảnh không chuyển động, cơ thể bạn đang khỏe."
     assert line in clean(TITLE, LONG, line)

@@ -132,9 +132,13 @@ def _compile(pattern: str, ignore_case: bool = False, upper: str = "A-Z", lower:
              where: str = "") -> re.Pattern:
     pattern = pattern.replace("{UPPER}", upper).replace("{LOWER}", lower)
     try:
-        return re.compile(pattern, re.IGNORECASE if ignore_case else 0)
+        compiled = re.compile(pattern, re.IGNORECASE if ignore_case else 0)
+        re.compile(f"(?:{pattern})")  # as _union joins it with the others
     except re.error as e:
-        raise PackError(f"{where}: the pattern does not compile ({e})") from None
+        hint = ("; write ignore_case = true, or a flag for part of it, (?i:...)"
+                if "global flags" in str(e) else "")
+        raise PackError(f"{where}: the pattern does not compile ({e}){hint}") from None
+    return compiled
 
 
 @dataclass(frozen=True)
