@@ -197,15 +197,18 @@ def cmd_run(args) -> int:
     return 0 if result.scheduling_succeeded and result.status.name in ("SUCCESS", "SUCCESS_WITH_RETRY") else 1
 
 
-def _read_input(name: str) -> tuple[str, bytes]:
-    """The bytes of FILE, or of standard input for ``-``, with a sentence for what is not a file."""
+def _read_input(name: str, max_bytes: int) -> tuple[str, bytes]:
+    """The bytes of FILE, or of standard input for ``-``, with a sentence for what is not a file;
+    NotText when they are over the run's limit (read no further than it, as the run reads)."""
+    from .readers import check_limit, read_limited
+
     if name == "-":
-        return "stdin", sys.stdin.buffer.read()
+        return "stdin", check_limit(sys.stdin.buffer.read(max_bytes + 1), max_bytes)
     path = Path(name)
     if path.is_dir():
         raise UserError(f"{name} is a folder; `pipeline clean` takes one file (for a folder: pipeline run --input-dir {name})")
     try:
-        return path.stem, path.read_bytes()
+        return path.stem, read_limited(path, max_bytes)
     except FileNotFoundError:
         raise UserError(f"no such file: {name}") from None
     except PermissionError:
@@ -215,23 +218,20 @@ def _read_input(name: str) -> tuple[str, bytes]:
 def cmd_clean(args) -> int:
     from .chain import clean_document
     from .encoding import NotText
-    from .readers import gunzip_limited, looks_like_html, read_bytes_document, size_words
+    from .readers import gunzip_limited, looks_like_html, read_bytes_document
 
     c = _clean_settings(args)
-    doc_id, data = _read_input(args.file)
-    source = args.file if args.file != "-" else "stdin.txt"
     try:  # the run's limits ([cleaning] max_bytes): a file it would reject is rejected here too
-        if len(data) > c.max_bytes:
-            raise NotText(f"the file is larger than the {size_words(c.max_bytes)} limit per document")
+        doc_id, data = _read_input(args.file, c.max_bytes)
         if args.file.lower().endswith(".gz"):
             data = gunzip_limited(data, c.max_bytes)  # as a run unpacks it, with its limit
     except NotText as e:
         print(f"pipeline: rejected: {e}", file=sys.stderr)
         return 1
+    source = args.file if args.file != "-" else "stdin.txt"
     kind = "html" if looks_like_html(args.file, data) else "text"
-    disabled = frozenset(r.strip() for r in c.disabled_reasons.split(",") if r.strip())
     doc = clean_document(read_bytes_document(doc_id, data, source, kind), c.rule_pack, c.line_model or None,
-                         disabled, c.repeat_threshold, c.repeat_window)
+                         c.disabled(), c.repeat_threshold, c.repeat_window)
     if doc.status == "rejected":
         print(f"pipeline: rejected: {doc.error}", file=sys.stderr)
         return 1

@@ -271,7 +271,14 @@ def size_words(n: int) -> str:
     return f"{n:,} bytes"
 
 
-def _read_limited(path: Path, max_bytes: int) -> bytes:
+def check_limit(data: bytes, max_bytes: int) -> bytes:
+    """``data``, unless it is over the per-document limit (the run and ``pipeline clean`` alike)."""
+    if len(data) > max_bytes:
+        raise NotText(f"the file is larger than the {size_words(max_bytes)} limit per document")
+    return data
+
+
+def read_limited(path: Path, max_bytes: int) -> bytes:
     """The file's bytes, refusing more than ``max_bytes``. Plain system calls: a buffered
     file object costs an isatty ioctl, a seek and a buffer per file, and inputs are many."""
     fd = os.open(path, os.O_RDONLY)
@@ -292,10 +299,7 @@ def _read_limited(path: Path, max_bytes: int) -> bytes:
                 break  # a short read of a regular file is its end: no second call to learn it
     finally:
         os.close(fd)
-    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-    if len(data) > max_bytes:
-        raise NotText(f"the file is larger than the {size_words(max_bytes)} limit per document")
-    return data
+    return check_limit(chunks[0] if len(chunks) == 1 else b"".join(chunks), max_bytes)
 
 
 def gunzip_limited(data: bytes, max_bytes: int) -> bytes:
@@ -321,7 +325,7 @@ def read_document(input_dir: str | os.PathLike, inp: InputFile, max_bytes: int =
         doc.reject("the file is a symbolic link that points outside the input directory; it was not read")
         return doc
     try:
-        data = _read_limited(path, max_bytes)
+        data = read_limited(path, max_bytes)
         doc.raw_sha256 = hashlib.sha256(data).hexdigest()
         if inp.sha256 and doc.raw_sha256 != inp.sha256:
             raise InputChanged(f"{inp.relpath} changed while the run was reading it; run again when it is written")

@@ -67,6 +67,10 @@ class cleaning(luigi.Config):
     dataset_format = luigi.ChoiceParameter(default="jsonl", choices=["jsonl", "parquet"],
                                            description="dataset/ shards: gzip JSON lines, or Parquet (needs pyarrow)")
 
+    def disabled(self) -> frozenset[str]:
+        """``disabled_reasons`` as the set of reasons whose rules are off."""
+        return frozenset(r.strip() for r in self.disabled_reasons.split(",") if r.strip())
+
 
 def settings_digest() -> str:
     """Settings plus the package's own code and rule packs: change either, rerun."""
@@ -131,7 +135,7 @@ def check_settings(c: cleaning | None = None) -> None:
         model = c.line_model or "the pack's"
         raise guard.Refused(f"[cleaning] rule_pack = {c.rule_pack}, line_model = {model}: {e}") from None
     known = known_reasons() | {r.reason for pack in packs for r in pack.lines + pack.blocks + pack.inline}  # a pack by path too
-    for reason in (r.strip() for r in c.disabled_reasons.split(",") if r.strip()):
+    for reason in sorted(c.disabled()):
         if reason not in known:
             raise guard.Refused(f"[cleaning] disabled_reasons: unknown reason {reason!r}; the reasons are: "
                                 f"{', '.join(sorted(known))}")
@@ -302,8 +306,7 @@ class StripShard(_ShardTask):
         from .boilerplate import strip_documents
 
         c = cleaning()
-        disabled = frozenset(r.strip() for r in c.disabled_reasons.split(",") if r.strip())
-        return strip_documents(docs, c.rule_pack, disabled, c.line_model or None)
+        return strip_documents(docs, c.rule_pack, c.disabled(), c.line_model or None)
 
 
 def dedup_settings() -> "corpus.DedupSettings":
